@@ -1,0 +1,166 @@
+"""The ``trm`` console script.
+
+Commands that only need the reporting engine (template, case, ilo, i18n) run without Django; the
+node's commands (init, serve, demo…) set Django up first.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _print_json(value) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False))
+
+
+# --- trm template -----------------------------------------------------------------------------
+
+def template_check(args) -> int:
+    from trm.reporting import catalogue_check
+    report = catalogue_check.check(args.template)
+    if args.json:
+        _print_json(report.summary())
+    else:
+        print(report.text())
+    return 0 if report.ok else 1
+
+
+def template_export(args) -> int:
+    from trm import reporting
+    template = reporting.load_template(args.template)
+    if args.format == "jsonschema":
+        from trm.reporting.export import jsonschema
+        content = json.dumps(jsonschema.export(template), ensure_ascii=False, indent=2).encode()
+        return _write(content, args.output)
+    from trm.reporting.export import xlsform
+    if not args.output:
+        print("trm: an XLSForm is a spreadsheet; name a file with -o FILE.xlsx", file=sys.stderr)
+        return 2
+    xlsform.export(template, args.output)
+    return 0
+
+
+def _write(content: bytes, output: str | None) -> int:
+    if output:
+        Path(output).write_bytes(content)
+    else:
+        sys.stdout.buffer.write(content + b"\n")
+    return 0
+
+
+# --- trm case validate ------------------------------------------------------------------------
+
+def case_validate(args) -> int:
+    from trm import reporting
+    from trm.reporting.i18n import check_language
+    check_language(args.lang)
+    try:
+        report = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        _print_json({"valid": False, "errors": [{"path": "", "code": "unreadable", "message": str(error)}]})
+        return 1
+    name = report.get("template") if isinstance(report, dict) else None
+    try:
+        template = reporting.load_template(name if isinstance(name, str) and name else "trm-case-report",
+                                           report.get("version") if isinstance(report.get("version"), str) else None)
+    except (reporting.UnknownTemplate, AttributeError):
+        template = reporting.load_template()
+    errors = reporting.validate(template, report)
+    _print_json({"valid": not errors, "template": template.id, "errors": [e.as_dict(args.lang) for e in errors]})
+    return 0 if not errors else 1
+
+
+# --- trm ilo assess ---------------------------------------------------------------------------
+
+def ilo_assess(args) -> int:
+    from trm.reporting import ilo
+    ruleset = ilo.load_ruleset()
+    present = [p.strip() for p in (args.present or "").split(",") if p.strip()]
+    try:
+        assessment = ilo.assess(ruleset, args.list, present, act=args.act)
+    except (ilo.RulesetError, ilo.UnknownIndicator) as error:
+        print(f"trm: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        _print_json({"list": assessment.list_id, "dimensions": assessment.dimensions, "result": assessment.result})
+        return 0
+    for code, label in ruleset.dimensions.items():
+        print(f"{code}  {label:<45} {'positive' if assessment.dimensions[code] else '-'}")
+    print(f"ILO/EC indicator assessment (advisory, {ruleset.name} {ruleset.version}): {assessment.result}")
+    if assessment.reason:
+        print(f"reason: {assessment.reason}")
+    return 0
+
+
+# --- trm i18n ---------------------------------------------------------------------------------
+
+def i18n_extract(args) -> int:
+    from trm.reporting import catalogue_check
+    counts = catalogue_check.update_catalogues()
+    for language, (total, missing) in counts.items():
+        print(f"{language:8} {total - missing:5}/{total} translated")
+    return 0
+
+
+def i18n_transliterate(args) -> int:
+    from trm.reporting import catalogue_check
+    written = catalogue_check.write_serbian_cyrillic()
+    print(f"sr-Cyrl: {written} messages transliterated from sr-Latn")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trm", description="trm: a Transnational Referral Mechanism node and its tools.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    template = commands.add_parser("template", help="the reporting template").add_subparsers(dest="action", required=True)
+    check = template.add_parser("check", help="check the template and every translation catalogue; exit 1 listing what is missing")
+    check.add_argument("--template", default="trm-case-report")
+    check.add_argument("--json", action="store_true", help="print a JSON summary")
+    check.set_defaults(run=template_check)
+    export = template.add_parser("export", help="export the template as JSON Schema 2020-12 or as an XLSForm")
+    export.add_argument("--format", choices=["jsonschema", "xlsform"], required=True)
+    export.add_argument("-o", "--output", help="file to write (default: standard output, JSON Schema only)")
+    export.add_argument("--template", default="trm-case-report")
+    export.set_defaults(run=template_export)
+
+    case = commands.add_parser("case", help="case documents").add_subparsers(dest="action", required=True)
+    validate = case.add_parser("validate", help="validate a case report (JSON); exit 0 if valid, 1 with the errors as JSON")
+    validate.add_argument("file")
+    validate.add_argument("--lang", default="en", help="language of the error messages")
+    validate.set_defaults(run=case_validate)
+
+    ilo_parser = commands.add_parser("ilo", help="ILO/EC operational indicators").add_subparsers(dest="action", required=True)
+    assess = ilo_parser.add_parser("assess", help="assess a set of present indicators (advisory)")
+    assess.add_argument("--list", required=True, choices=["ADULT_LABOUR", "CHILD_LABOUR", "ADULT_SEXUAL", "CHILD_SEXUAL"])
+    assess.add_argument("--present", default="", help="comma-separated indicator ids, e.g. DR01,EX01")
+    assess.add_argument("--act", action="store_true", help="the act (recruitment, transport, harbouring…) is established")
+    assess.add_argument("--json", action="store_true", help="print a JSON result")
+    assess.set_defaults(run=ilo_assess)
+
+    i18n = commands.add_parser("i18n", help="translation catalogues (for translators and developers)").add_subparsers(dest="action", required=True)
+    extract = i18n.add_parser("extract", help="collect every template message into the catalogues and report coverage")
+    extract.set_defaults(run=i18n_extract)
+    cyrl = i18n.add_parser("transliterate", help="write the sr-Cyrl catalogue from sr-Latn, letter by letter")
+    cyrl.set_defaults(run=i18n_transliterate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except Exception as error:  # a clear line, never a traceback, for anything unexpected
+        from trm.reporting import TemplateError, UnknownTemplate
+        from trm.reporting.i18n import UnknownLanguage
+        if isinstance(error, (TemplateError, UnknownTemplate, UnknownLanguage)):
+            print(f"trm: {error}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

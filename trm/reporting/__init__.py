@@ -1,0 +1,25 @@
+"""The reporting template engine: pure Python, no Django.
+
+Load a template, then validate, derive, project, render and compare reports written against it::
+
+    from trm import reporting
+    template = reporting.load_template()            # trm-case-report, newest version
+    errors = reporting.validate(template, report)   # [] when valid
+    message = reporting.project(template, report, "CASE_NOTIFICATION")
+"""
+from .engine import (
+    Change, Place, UnknownProfile, applicable, check_header, derive, diff, display_value, project,
+    render, validate, walk,
+)
+from .i18n import LANGUAGES
+from .load import TemplateError, UnknownTemplate, load_file, load_template
+from .migrate import MigrationError, migrate
+from .model import Field, Profile, Section, Template
+from .validate import MESSAGES, ValidationError
+
+__all__ = [
+    "Change", "Field", "LANGUAGES", "MESSAGES", "MigrationError", "Place", "Profile", "Section",
+    "Template", "TemplateError", "UnknownProfile", "UnknownTemplate", "ValidationError", "applicable",
+    "check_header", "derive", "diff", "display_value", "load_file", "load_template", "migrate",
+    "project", "render", "validate", "walk",
+]

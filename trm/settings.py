@@ -1,0 +1,95 @@
+"""Settings of a trm node. Every variable is documented in docs/configuration.md."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from trm.lib.env import database_from_url, env, env_bool
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env("TRM_DATA_DIR", str(BASE_DIR.parent / "var")))
+
+DEBUG = env_bool("TRM_DEBUG", False)
+# A node refuses to start without a secret key unless it runs in debug mode (the demo and tests).
+SECRET_KEY = env("TRM_SECRET_KEY") or ("insecure-development-key" if DEBUG or env_bool("TRM_TESTING") else None)
+if not SECRET_KEY:
+    from django.core.exceptions import ImproperlyConfigured
+    raise ImproperlyConfigured("TRM_SECRET_KEY is not set (trm init writes one to the node's configuration)")
+ALLOWED_HOSTS = [h.strip() for h in env("TRM_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "trm.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "trm.urls"
+WSGI_APPLICATION = "trm.wsgi.application"
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [],
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.template.context_processors.i18n",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+    ]},
+}]
+
+_database_url = env("TRM_DATABASE_URL")
+DATABASES = {"default": database_from_url(_database_url) if _database_url else {
+    "ENGINE": "django.db.backends.sqlite3",
+    "NAME": str(DATA_DIR / "trm.sqlite3"),
+    "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
+}}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The fifteen languages of the UI and the template (trm.reporting.i18n.LANGUAGES), Django-style.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"), ("sq", "Shqip"), ("bs", "Bosanski"), ("bg", "Български"), ("hr", "Hrvatski"),
+    ("mk", "Македонски"), ("ro", "Română"), ("sr-latn", "Srpski (latinica)"), ("sr-cyrl", "Српски (ћирилица)"),
+    ("cnr", "Crnogorski"), ("it", "Italiano"), ("de", "Deutsch"), ("el", "Ελληνικά"), ("fr", "Français"),
+    ("nl", "Nederlands"),
+]
+EXTRA_LANG_INFO = {
+    "cnr": {"bidi": False, "code": "cnr", "name": "Montenegrin", "name_local": "Crnogorski"},
+    "sr-cyrl": {"bidi": False, "code": "sr-cyrl", "name": "Serbian (Cyrillic)", "name_local": "Српски (ћирилица)"},
+}
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("TRM_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# No personal data in logs: requests are logged without query strings or bodies, errors without
+# local variables (Django's default AdminEmailHandler is not used).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("TRM_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
+}
