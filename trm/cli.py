@@ -111,6 +111,43 @@ def i18n_transliterate(args) -> int:
     return 0
 
 
+# --- the node: trm serve, trm demo -------------------------------------------------------------
+
+def _django(debug: bool = False) -> None:
+    import os
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trm.settings")
+    if debug:
+        os.environ.setdefault("TRM_DEBUG", "1")
+    import django
+    django.setup()
+
+
+def serve(args) -> int:
+    """Run the node with gunicorn; static files are served by whitenoise."""
+    _django()
+    from django.core.management import call_command
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from gunicorn.app.wsgiapp import run
+    sys.argv = ["gunicorn", "trm.wsgi:application", "--bind", args.bind, "--workers", str(args.workers),
+                "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)s']
+    run()
+    return 0
+
+
+def demo(args) -> int:
+    """A local node with demo settings on http://127.0.0.1:8000/ (Ctrl-C stops it)."""
+    import os
+    os.environ.setdefault("TRM_DATA_DIR", str(Path.cwd() / "var" / "demo"))
+    Path(os.environ["TRM_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("TRM_SECURE_COOKIES", "0")
+    _django(debug=True)
+    args.bind = f"127.0.0.1:{args.port}"
+    args.workers = 2
+    print(f"trm demo: one node on http://127.0.0.1:{args.port}/ (data in {os.environ['TRM_DATA_DIR']}); Ctrl-C stops it")
+    return serve(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trm", description="trm: a Transnational Referral Mechanism node and its tools.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -145,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     extract.set_defaults(run=i18n_extract)
     cyrl = i18n.add_parser("transliterate", help="write the sr-Cyrl catalogue from sr-Latn, letter by letter")
     cyrl.set_defaults(run=i18n_transliterate)
+    serve_parser = commands.add_parser("serve", help="run this node (gunicorn behind your TLS proxy)")
+    serve_parser.add_argument("--bind", default="127.0.0.1:8000", help="address:port to listen on")
+    serve_parser.add_argument("--workers", type=int, default=2)
+    serve_parser.set_defaults(run=serve)
+    demo_parser = commands.add_parser("demo", help="start a demo node on http://127.0.0.1:8000/")
+    demo_parser.add_argument("--port", type=int, default=8000)
+    demo_parser.set_defaults(run=demo)
     return parser
 
 

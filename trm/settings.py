@@ -3,17 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trm.lib.env import database_from_url, env, env_bool
+from trm.lib.env import database_from_url, env, env_bool, secret_from_file
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env("TRM_DATA_DIR", str(BASE_DIR.parent / "var")))
 
 DEBUG = env_bool("TRM_DEBUG", False)
-# A node refuses to start without a secret key unless it runs in debug mode (the demo and tests).
-SECRET_KEY = env("TRM_SECRET_KEY") or ("insecure-development-key" if DEBUG or env_bool("TRM_TESTING") else None)
-if not SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
-    raise ImproperlyConfigured("TRM_SECRET_KEY is not set (trm init writes one to the node's configuration)")
+# The key signing sessions and CSRF tokens: TRM_SECRET_KEY, or a random key kept in the node's data
+# directory (created on first start, readable by the node's user only).
+SECRET_KEY = env("TRM_SECRET_KEY") or secret_from_file(DATA_DIR / "secret.key")
 ALLOWED_HOSTS = [h.strip() for h in env("TRM_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 
 INSTALLED_APPS = [
@@ -78,6 +76,8 @@ TIME_ZONE = "UTC"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise reads it at start; collectstatic fills it
+WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -72,7 +72,9 @@ def value_for(draw, template: Template, f: Field, data, item, anchor):
         if isinstance(other, str):
             low = date(int(other[:4]), 12, 31)
         high = TODAY if c.get("not_after") == "today" or not other else TODAY + timedelta(days=900)
-        return _date_between(draw, low, max(low, high))
+        if low > high:
+            return other  # the same day as the date it may not precede
+        return _date_between(draw, low, high)
     if f.type == "datetime":
         return draw(st.sampled_from(["2026-05-01T09:30:00Z", "2025-11-30T23:59:59+01:00"]))
     if f.type == "yes_no":
@@ -137,9 +139,8 @@ def valid_reports(draw, template: Template, include_message_sections: bool = Fal
         _derive_minor(template, data)
         if not holds(section.applies_when, data):
             continue
-        obj: dict = {}
+        obj = data[section.key] = {}
         _fill(draw, template, section.fields, obj, data, None, None, eager=True)
-        data[section.key] = obj
     identity = data.get("identity")
     if isinstance(identity, dict):
         identity.pop("presumed_minor", None)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 
@@ -37,3 +39,13 @@ def database_from_url(url: str) -> dict:
         "PORT": str(parsed.port or ""),
         "CONN_MAX_AGE": 60,
     }
+
+
+def secret_from_file(path: Path) -> str:
+    """The secret kept in ``path``; a new random one is written there (mode 0600) if it is missing."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()

@@ -206,7 +206,8 @@ def render(template: Template, report: dict, language: str, *, today: date | Non
             "key": section.key, "ref": section.ref, "label": gettext(section.label, language),
             "help": gettext(section.help, language), "fields": rendered,
         })
-    return {"template": template.name, "version": template.version, "language": language, "sections": sections}
+    return {"template": template.name, "version": template.version, "label": gettext(template.label, language),
+            "language": language, "sections": sections}
 
 
 def _render_fields(template, places, prefix, language, text_language, answered_only):

@@ -209,6 +209,6 @@ def _required_at(keys: list[str], root: bool) -> dict:
     for depth, key in enumerate(reversed(keys[:-1])):
         section = root and depth == len(keys) - 2
         schema = {"properties": {key: schema if section else {"anyOf": [EMPTY, schema]}}}
-        if section:
+        if section and len(keys) == 2:
             schema["required"] = [key]
     return schema

@@ -1,7 +1,8 @@
 """The template as an XLSForm (ODK, Kobo), with labels and hints in every language.
 
 Partial dates become text with a pattern (XLSForm dates are full dates only). Derived values are
-left out: trm computes them when a form's data is imported.
+left out, as trm computes them when a form's data is imported, except those that decide which
+sections apply (such as "Treated as a child"): the form asks them, so that it shows the right parts.
 """
 from __future__ import annotations
 
@@ -29,8 +30,15 @@ def name_of(path: str) -> str:
     return path.replace(".", "__")
 
 
+def _condition_paths(template: Template) -> set[str]:
+    from ..conditions import condition_paths
+    owners = list(template.sections) + list(template.fields.values())
+    return {p for o in owners for c in (o.applies_when, getattr(o, "required_when", None)) if c for p in condition_paths(c)}
+
+
 def export(template: Template, output) -> None:
     """Write the XLSForm workbook of ``template`` to ``output`` (a path or a binary file)."""
+    asked = _condition_paths(template)
     columns = {language: language_column(language) for language in LANGUAGES}
     label_columns = [f"label::{c}" for c in columns.values()]
     hint_columns = [f"hint::{c}" for c in columns.values()]
@@ -41,7 +49,7 @@ def export(template: Template, output) -> None:
     for section in template.sections:
         if section.scope == "message":
             continue
-        _group_rows(survey, template, section.key, section.label, section.help, section.applies_when, section.fields, False)
+        _group_rows(survey, template, section.key, section.label, section.help, section.applies_when, section.fields, False, asked)
     choices = book.create_sheet("choices")
     choices.append(["list_name", "name"] + label_columns)
     for list_name, codes in _choice_lists(template).items():
@@ -58,15 +66,15 @@ def _texts(text: str | None) -> list[str | None]:
     return [gettext(text, lang) if text else None for lang in LANGUAGES]
 
 
-def _group_rows(sheet, template, path, label, help_text, applies_when, fields, repeat) -> None:
+def _group_rows(sheet, template, path, label, help_text, applies_when, fields, repeat, asked) -> None:
     kind = "repeat" if repeat else "group"
     sheet.append([f"begin_{kind}", name_of(path), None, _xpath(applies_when), None, "field-list" if not repeat else None]
                  + _texts(label) + _texts(help_text))
     for f in fields:
-        if f.is_derived:
+        if f.is_derived and f.path not in asked:
             continue
         if f.is_group:
-            _group_rows(sheet, template, f.path, f.label, f.help, f.applies_when, f.fields, f.repeat)
+            _group_rows(sheet, template, f.path, f.label, f.help, f.applies_when, f.fields, f.repeat, asked)
         else:
             sheet.append(_row(template, f) + _texts(f.label) + _texts(f.help))
     sheet.append([f"end_{kind}", None, None, None, None, None])

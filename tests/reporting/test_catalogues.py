@@ -1,0 +1,43 @@
+"""Every label in every language, Serbian Cyrillic by rule, published versions frozen, no Django."""
+import ast
+from pathlib import Path
+
+import pytest
+
+from trm.reporting import catalogue_check, i18n
+
+ENGINE = Path(catalogue_check.__file__).parent
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES[1:])
+def test_every_template_message_is_translated(template, language):
+    missing = i18n.missing(catalogue_check.template_messages(template), language)
+    assert missing == [], f"{len(missing)} untranslated in {language}, e.g. {missing[:3]}"
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES[1:])
+def test_translations_keep_every_placeholder(language):
+    import re
+    for msgid, msgstr in i18n.catalogue(language).items():
+        assert set(re.findall(r"{\w+}", msgid)) == set(re.findall(r"{\w+}", msgstr)), msgid
+
+
+def test_serbian_cyrillic_is_serbian_latin_transliterated():
+    latin, cyrillic = i18n.catalogue("sr-Latn"), i18n.catalogue("sr-Cyrl")
+    assert latin and {k: catalogue_check.latin_to_cyrillic(v) for k, v in latin.items()} == cyrillic
+
+
+def test_transliteration_follows_gaj_letter_for_letter_and_keeps_placeholders_and_acronyms():
+    assert catalogue_check.latin_to_cyrillic("Džemajl Ljubić, {min} ILO") == "Џемајл Љубић, {min} ILO"
+
+
+def test_no_published_template_has_changed():
+    assert catalogue_check.published_problems() == []
+
+
+def test_the_engine_imports_nothing_from_django():
+    for path in ENGINE.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        assert not any(name.split(".")[0] == "django" for name in names), path
