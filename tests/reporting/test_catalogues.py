@@ -1,8 +1,10 @@
 """Every label in every language, Serbian Cyrillic by rule, published versions frozen, no Django."""
 import ast
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from trm.reporting import catalogue_check, i18n
 
@@ -31,8 +33,17 @@ def test_transliteration_follows_gaj_letter_for_letter_and_keeps_placeholders_an
     assert catalogue_check.latin_to_cyrillic("Džemajl Ljubić, {min} ILO") == "Џемајл Љубић, {min} ILO"
 
 
-def test_no_published_template_has_changed():
+def test_the_case_report_1_0_is_published_and_unchanged():
+    assert "1.0" in yaml.safe_load(catalogue_check.PUBLISHED.read_text())["trm-case-report"]
     assert catalogue_check.published_problems() == []
+
+
+def test_a_change_to_a_published_template_is_caught(tmp_path):
+    shutil.copytree(catalogue_check.DEFINITIONS, tmp_path / "definitions")
+    copy = tmp_path / "definitions" / "trm-case-report" / "1.0.yaml"
+    copy.write_text(copy.read_text().replace("label: TRM case report", "label: TRM case report (edited)", 1))
+    problems = catalogue_check.published_problems(tmp_path / "definitions" / "published.yaml")
+    assert problems == ["trm-case-report@1.0 is published and must not change; make a new version instead"]
 
 
 def test_the_engine_imports_nothing_from_django():

@@ -10,7 +10,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from . import i18n, ilo, world
-from .load import DEFINITIONS, TemplateError, file_digest, load_template, template_path
+from .load import DEFINITIONS, TemplateError, file_digest, load_template
 from .model import Template
 from .validate import EXPECTED, MESSAGES, PRECISION_LABELS
 
@@ -79,14 +79,14 @@ def check(name: str = "trm-case-report") -> CheckReport:
     return report
 
 
-def published_problems() -> list[str]:
-    """A published template file whose bytes no longer match its recorded digest."""
-    published = yaml.safe_load(PUBLISHED.read_text(encoding="utf-8")) or {}
+def published_problems(published: Path = PUBLISHED) -> list[str]:
+    """A published template file whose bytes no longer match the digest recorded when it was published."""
+    recorded = yaml.safe_load(published.read_text(encoding="utf-8")) or {}
     problems = []
-    for name, versions in published.items():
-        for version, digest in versions.items():
-            path = template_path(name, version)
-            if file_digest(path) != digest:
+    for name, versions in recorded.items():
+        for version, digest in (versions or {}).items():
+            path = published.parent / name / f"{version}.yaml"
+            if not path.exists() or file_digest(path) != digest:
                 problems.append(f"{name}@{version} is published and must not change; make a new version instead")
     return problems
 

@@ -67,12 +67,14 @@ def _read_yaml(path: Path) -> dict:
 
 # --- records ------------------------------------------------------------------------------------
 
-def htcds_record(template: Template, report: dict, *, today: date | None = None, path=None) -> dict:
+def htcds_record(template: Template, report: dict, *, today: date | None = None,
+                 path: str | Path | None = None) -> dict:
     """The report as HTCDS 2.0 fields: field name -> value, a list for multi-selects and tables."""
     return _record(template, report, load_mapping("htcds-2.0", path), today)
 
 
-def ctdc_record(template: Template, report: dict, *, today: date, path=None) -> dict:
+def ctdc_record(template: Template, report: dict, *, today: date,
+                path: str | Path | None = None) -> dict:
     """The report as the 27 CTDC 2024 variables; binary ones are 1 or None, as in the codebook."""
     return _record(template, report, load_mapping("ctdc-2024", path), today)
 
@@ -103,7 +105,10 @@ def alpha3_codes() -> dict[str, str]:
 
 
 def _evaluate(spec: dict, context: _Context) -> Any:
-    return OPERATIONS[_operation(spec)](spec, context)
+    operation = _operation(spec)
+    if operation is None:
+        raise ValueError(f"{_no_operation(spec)} (check_mapping lists every problem)")
+    return OPERATIONS[operation](spec, context)
 
 
 def _operation(spec: Any) -> str | None:
