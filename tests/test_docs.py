@@ -38,11 +38,31 @@ def test_every_command_is_documented_with_its_options():
         assert all(o in text for o in options), (words, options)
 
 
-def test_every_endpoint_is_documented():
+def _routes(patterns, prefix=""):
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if hasattr(pattern, "url_patterns"):
+            if not route.startswith("api/"):
+                yield from _routes(pattern.url_patterns, route)
+        else:
+            yield "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", route).replace("<case_id>", "<id>")
+
+
+def test_every_page_is_documented():
     from django.urls import get_resolver
     text = (DOCS / "http.md").read_text()
-    for pattern in get_resolver().url_patterns[0].url_patterns:
-        assert f"`/{pattern.pattern}`" in text, str(pattern.pattern)
+    routes = list(_routes(get_resolver().url_patterns))
+    assert len(routes) >= 10
+    for route in routes:
+        assert f"`{route}`" in text, route
+
+
+def test_every_api_endpoint_is_documented():
+    from trm.api import api
+    text = (DOCS / "api.md").read_text()
+    for path, methods in api.get_openapi_schema()["paths"].items():
+        for method in methods:
+            assert f"| {method.upper()} | `{path}` |" in text, (method, path)
 
 
 def test_the_readme_starts_with_the_two_commands():

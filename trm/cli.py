@@ -58,15 +58,11 @@ def case_validate(args) -> int:
     check_language(args.lang)
     try:
         report = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        _print_json({"valid": False, "errors": [{"path": "", "code": "unreadable", "message": str(error)}]})
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+        reason = type(error).__name__ if isinstance(error, RecursionError) else str(error)[:200]
+        _print_json({"valid": False, "errors": [{"path": "", "code": "unreadable", "message": reason}]})
         return 1
-    name = report.get("template") if isinstance(report, dict) else None
-    try:
-        template = reporting.load_template(name if isinstance(name, str) and name else "trm-case-report",
-                                           report.get("version") if isinstance(report.get("version"), str) else None)
-    except (reporting.UnknownTemplate, AttributeError):
-        template = reporting.load_template()
+    template = reporting.template_for_report(report)
     errors = reporting.validate(template, report)
     _print_json({"valid": not errors, "template": template.id, "errors": [e.as_dict(args.lang) for e in errors]})
     return 0 if not errors else 1
@@ -136,16 +132,108 @@ def serve(args) -> int:
 
 
 def demo(args) -> int:
-    """A local node with demo settings on http://127.0.0.1:8000/ (Ctrl-C stops it)."""
+    """A local node with demo people and cases on http://127.0.0.1:8000/ (Ctrl-C stops it)."""
     import os
     os.environ.setdefault("TRM_DATA_DIR", str(Path.cwd() / "var" / "demo"))
     Path(os.environ["TRM_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("TRM_SECURE_COOKIES", "0")
+    os.environ.setdefault("TRM_REQUIRE_MFA", "0")
     _django(debug=True)
+    from django.core.management import call_command
+    call_command("migrate", interactive=False, verbosity=0)
+    from trm.demo import seed
+    people = seed()
     args.bind = f"127.0.0.1:{args.port}"
     args.workers = 2
-    print(f"trm demo: one node on http://127.0.0.1:{args.port}/ (data in {os.environ['TRM_DATA_DIR']}); Ctrl-C stops it")
+    print(f"trm demo: a node of 'On the Road, Apulia' (IT) on http://127.0.0.1:{args.port}/")
+    print(f"  data in {os.environ['TRM_DATA_DIR']}; second factors are off in the demo; Ctrl-C stops it")
+    for username, role, password in people:
+        print(f"  {username:8} {role:24} password: {password}")
+    sys.stdout.flush()
     return serve(args)
+
+
+def init(args) -> int:
+    """Set up this node: data directory, secret key, vault key file, database."""
+    _django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from trm.lib import vault
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    if settings.DATA_KEY:
+        print("vault key: from TRM_DATA_KEY")
+    elif settings.DATA_KEY_FILE.exists():
+        print(f"vault key: {settings.DATA_KEY_FILE} (kept)")
+    else:
+        vault.create_key_file(settings.DATA_KEY_FILE)
+        print(f"vault key: {settings.DATA_KEY_FILE} created (mode 0600). Back it up apart from the database.")
+    call_command("migrate", interactive=False, verbosity=0)
+    print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} ready")
+    return 0
+
+
+def org_add(args) -> int:
+    _django()
+    from trm.accounts.models import OrganisationKind
+    from trm.accounts.services import organisation_create
+    from trm.reporting import world
+    if args.country.upper() not in world.country_codes():
+        print(f"trm: {args.country!r} is not a country code (ISO 3166-1 alpha-2, XK for Kosovo*)", file=sys.stderr)
+        return 2
+    if args.kind not in OrganisationKind.values:
+        print(f"trm: kind must be one of {', '.join(OrganisationKind.values)}", file=sys.stderr)
+        return 2
+    org = organisation_create(name=args.name, country=args.country, kind=args.kind)
+    print(f"organisation {org.pk}: {org.name} ({org.country}, {org.kind})")
+    return 0
+
+
+def user_add(args) -> int:
+    _django()
+    from trm.accounts.models import Organisation, Role
+    from trm.accounts.services import user_create
+    org = Organisation.objects.filter(name=args.organisation).first() if args.organisation else None
+    if args.organisation and org is None:
+        print(f"trm: no organisation named {args.organisation!r}", file=sys.stderr)
+        return 2
+    if args.role not in Role.values:
+        print(f"trm: role must be one of {', '.join(Role.values)}", file=sys.stderr)
+        return 2
+    user, password = user_create(username=args.username, organisation=org, role=args.role, language=args.language)
+    print(f"user {user.username} ({user.role}); password, shown once: {password}")
+    return 0
+
+
+def token_create(args) -> int:
+    _django()
+    from trm.accounts.models import User
+    from trm.accounts.services import token_create as create
+    user = User.objects.filter(username=args.username, is_active=True).first()
+    if user is None:
+        print(f"trm: no active user {args.username!r}", file=sys.stderr)
+        return 2
+    print(create(user=user))
+    return 0
+
+
+def keys_rotate(args) -> int:
+    _django()
+    from trm.cases.services import vault_rotate
+    version, count = vault_rotate()
+    print(f"vault key version {version} is now current; {count} identities re-encrypted")
+    return 0
+
+
+def audit_verify(args) -> int:
+    _django()
+    from trm.audit.selectors import audit_verify as verify
+    result = verify()
+    if result.ok:
+        print(f"audit log intact: {result.checked} entries")
+        return 0
+    print(f"audit log broken at seq {result.first_bad_seq}: {result.reason}", file=sys.stderr)
+    return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -182,6 +270,33 @@ def build_parser() -> argparse.ArgumentParser:
     extract.set_defaults(run=i18n_extract)
     cyrl = i18n.add_parser("transliterate", help="write the sr-Cyrl catalogue from sr-Latn, letter by letter")
     cyrl.set_defaults(run=i18n_transliterate)
+    init_parser = commands.add_parser("init", help="set up this node: data directory, keys, database")
+    init_parser.set_defaults(run=init)
+    org = commands.add_parser("org", help="organisations").add_subparsers(dest="action", required=True)
+    org_add_parser = org.add_parser("add", help="add an organisation")
+    org_add_parser.add_argument("name")
+    org_add_parser.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 (XK for Kosovo*)")
+    org_add_parser.add_argument("--kind", required=True, help="NATIONAL_CONTACT_POINT, NGO, SOCIAL_SERVICES, POLICE, LABOUR_INSPECTORATE, GUARDIANSHIP_AUTHORITY or CONSULATE")
+    org_add_parser.set_defaults(run=org_add)
+    user = commands.add_parser("user", help="people").add_subparsers(dest="action", required=True)
+    user_add_parser = user.add_parser("add", help="add a user; the password is printed once")
+    user_add_parser.add_argument("username")
+    user_add_parser.add_argument("--organisation", help="the organisation's name")
+    user_add_parser.add_argument("--role", default="CASEWORKER", help="CASEWORKER, SUPERVISOR, NATIONAL_CONTACT_POINT, AUDITOR or ADMINISTRATOR")
+    user_add_parser.add_argument("--language", default="en")
+    user_add_parser.set_defaults(run=user_add)
+    token = commands.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
+    token_create_parser = token.add_parser("create", help="create an API token for a user; printed once")
+    token_create_parser.add_argument("username")
+    token_create_parser.set_defaults(run=token_create)
+    keys = commands.add_parser("keys", help="the identity vault's keys").add_subparsers(dest="action", required=True)
+    rotate = keys.add_parser("rotate", help="add a new vault key and re-encrypt every identity with it")
+    rotate.set_defaults(run=keys_rotate)
+
+    audit = commands.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
+    verify = audit.add_parser("verify", help="check the hash chain; exit 1 naming the first bad entry")
+    verify.set_defaults(run=audit_verify)
+
     serve_parser = commands.add_parser("serve", help="run this node (gunicorn behind your TLS proxy)")
     serve_parser.add_argument("--bind", default="127.0.0.1:8000", help="address:port to listen on")
     serve_parser.add_argument("--workers", type=int, default=2)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trm.lib.env import database_from_url, env, env_bool, secret_from_file
+from trm.lib.env import database_from_url, env, env_bool, env_int, secret_from_file
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env("TRM_DATA_DIR", str(BASE_DIR.parent / "var")))
@@ -20,8 +20,28 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "trm.accounts",
+    "trm.audit",
+    "trm.cases",
     "trm.web",
 ]
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+# A second factor (TOTP) for every role that handles cases or administers the node.
+REQUIRE_MFA = env_bool("TRM_REQUIRE_MFA", True)
+# The identity vault's keys: TRM_DATA_KEY, or the key file that `trm init` creates (mode 0600).
+DATA_KEY = env("TRM_DATA_KEY")
+DATA_KEY_FILE = Path(env("TRM_DATA_KEY_FILE", str(DATA_DIR / "data.key")))
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -31,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -46,6 +67,7 @@ TEMPLATES = [{
         "django.template.context_processors.i18n",
         "django.contrib.auth.context_processors.auth",
         "django.contrib.messages.context_processors.messages",
+        "trm.web.context_processors.footnote",
     ]},
 }]
 
@@ -80,6 +102,10 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise reads it at start; 
 WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
+# Sessions end after TRM_SESSION_IDLE_MINUTES without a request (default 30), and with the browser.
+SESSION_COOKIE_AGE = env_int("TRM_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("TRM_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

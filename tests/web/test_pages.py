@@ -45,3 +45,11 @@ def test_the_page_is_light_enough_for_a_slow_connection(client):
 def test_there_are_no_pending_migrations():
     out = StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
+
+
+def test_the_node_uses_the_database_it_was_configured_with():
+    import os
+
+    from django.db import connection
+    expected = "postgresql" if os.environ.get("TRM_DATABASE_URL", "").startswith("postgres") else "sqlite"
+    assert connection.vendor == expected

@@ -8,18 +8,18 @@ Load a template, then validate, derive, project, render and compare reports writ
     message = reporting.project(template, report, "CASE_NOTIFICATION")
 """
 from .engine import (
-    Change, Place, UnknownProfile, applicable, check_header, derive, diff, display_value, project,
+    Change, NotAReport, Place, UnknownProfile, applicable, check_header, derive, diff, display_value, project,
     render, validate, walk,
 )
 from .i18n import LANGUAGES
-from .load import TemplateError, UnknownTemplate, load_file, load_template
+from .load import TemplateError, UnknownTemplate, load_file, load_template, template_for_report
 from .migrate import MigrationError, migrate
 from .model import Field, Profile, Section, Template
 from .validate import MESSAGES, ValidationError
 
 __all__ = [
-    "Change", "Field", "LANGUAGES", "MESSAGES", "MigrationError", "Place", "Profile", "Section",
+    "Change", "Field", "NotAReport", "LANGUAGES", "MESSAGES", "MigrationError", "Place", "Profile", "Section",
     "Template", "TemplateError", "UnknownProfile", "UnknownTemplate", "ValidationError", "applicable",
     "check_header", "derive", "diff", "display_value", "load_file", "load_template", "migrate",
-    "project", "render", "validate", "walk",
+    "project", "render", "template_for_report", "validate", "walk",
 ]

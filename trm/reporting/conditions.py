@@ -70,10 +70,10 @@ def compile_condition(condition: Any, repeats: tuple[str, ...]) -> Callable[[Sco
         expected = condition["equals"]
         return lambda scope: get(scope) == expected
     if "in" in condition:
-        options = tuple(condition["in"])
-        return lambda scope: get(scope) in options
+        options = frozenset(condition["in"])
+        return lambda scope: isinstance(v := get(scope), (str, int, float, bool)) and v in options
     if "includes" in condition:
         wanted = frozenset(condition["includes"])
-        return lambda scope: isinstance(v := get(scope), list) and not wanted.isdisjoint(v)
+        return lambda scope: isinstance(v := get(scope), list) and any(isinstance(x, str) and x in wanted for x in v)
     want_answer = bool(condition["answered"])
     return lambda scope: (not is_empty(get(scope))) == want_answer

@@ -5,7 +5,8 @@ import calendar
 import re
 from datetime import date, datetime
 
-_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_PARTIAL = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", re.ASCII)
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})", re.ASCII)
 PRECISION_OF_LENGTH = {4: "YEAR", 7: "MONTH", 10: "DAY"}
 
 
@@ -13,7 +14,7 @@ def parse_range(value: object) -> tuple[date, date] | None:
     """The earliest and latest day a partial date can mean, or None if it is not one."""
     if not isinstance(value, str):
         return None
-    match = _PARTIAL.match(value)
+    match = _PARTIAL.fullmatch(value)
     if not match:
         return None
     year, month, day = (int(g) if g else None for g in match.groups())
@@ -30,7 +31,7 @@ def parse_range(value: object) -> tuple[date, date] | None:
 
 
 def is_datetime(value: object) -> bool:
-    if not isinstance(value, str) or "T" not in value:
+    if not isinstance(value, str) or not _DATETIME.fullmatch(value):
         return False
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

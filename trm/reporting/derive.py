@@ -4,6 +4,7 @@ Each function takes the already-resolved argument values and returns a value or 
 """
 from __future__ import annotations
 
+import builtins
 from datetime import date
 from typing import Any, Callable
 
@@ -53,12 +54,14 @@ def duration_band(start=None, end=None):
 
 def _ilo(list=None, indicators=None, act=None):
     ruleset = ilo.load_ruleset()
-    indicator_list = ruleset.lists.get(list) if list else None
+    indicator_list = ruleset.lists.get(list) if isinstance(list, str) else None
     if indicator_list is None:
         return None
+    items = indicators if isinstance(indicators, builtins.list) else []
     present = [
-        item.get("id") for item in indicators or []
-        if isinstance(item, dict) and item.get("present") == "YES" and item.get("id") in indicator_list.grades
+        item["id"] for item in items
+        if isinstance(item, dict) and item.get("present") == "YES" and isinstance(item.get("id"), str)
+        and item["id"] in indicator_list.grades
     ]
     return ilo.assess(ruleset, list, present, act=bool(act))
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
@@ -49,7 +50,16 @@ class UnknownTemplate(LookupError):
     pass
 
 
+NAME_PATTERN = re.compile(r"[a-z][a-z0-9-]{0,63}", re.ASCII)
+VERSION_PATTERN = re.compile(r"\d{1,4}(\.\d{1,4}){0,3}", re.ASCII)
+
+
 def template_path(name: str = DEFAULT_TEMPLATE, version: str | None = None) -> Path:
+    """The file of ``name@version``; names and versions are checked before any file is touched."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise UnknownTemplate("unknown template")
+    if version is not None and (not isinstance(version, str) or not VERSION_PATTERN.fullmatch(version)):
+        raise UnknownTemplate(f"template {name!r} has no such version")
     folder = DEFINITIONS / name
     if not folder.is_dir():
         raise UnknownTemplate(f"unknown template {name!r}")
@@ -59,6 +69,17 @@ def template_path(name: str = DEFAULT_TEMPLATE, version: str | None = None) -> P
     if not path.exists():
         raise UnknownTemplate(f"template {name!r} has no version {version!r}")
     return path
+
+
+def template_for_report(report) -> Template:
+    """The template a report names, when it is one trm has; otherwise the default template, against
+    which the report then fails with ``unknown_template`` or ``wrong_version``."""
+    name = report.get("template") if isinstance(report, dict) else None
+    version = report.get("version") if isinstance(report, dict) else None
+    try:
+        return load_template(name, version if isinstance(version, str) else None)
+    except UnknownTemplate:
+        return load_template()
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -84,6 +105,15 @@ def file_digest(path: str | Path) -> str:
 
 def build(raw: Any, source: str | None = None) -> Template:
     """Turn the parsed YAML of a template into a checked :class:`Template`."""
+    try:
+        return _build(raw, source)
+    except TemplateError:
+        raise
+    except (AttributeError, TypeError, KeyError, ValueError) as error:
+        raise TemplateError([f"malformed template structure ({type(error).__name__}: {error})"], source) from None
+
+
+def _build(raw: Any, source: str | None) -> Template:
     problems: list[str] = []
     if not isinstance(raw, dict):
         raise TemplateError(["the file does not hold a mapping"], source)
@@ -111,6 +141,7 @@ def build(raw: Any, source: str | None = None) -> Template:
     )
     _check_fields(template, problems)
     _check_derivations(template, problems)
+    _check_migration(template, problems)
     profiles = _profiles(raw.get("profiles") or {}, template, problems)
     if problems:
         raise TemplateError(problems, source)
@@ -183,7 +214,18 @@ def _field(raw: dict, parent: str, section: str, inherited: str | None, repeats:
         problems.append(f"{path}: needs a sensitivity tag, one of {', '.join(SENSITIVITIES)}")
     if "label" not in raw:
         problems.append(f"{path}: needs a label")
-    repeat = bool(raw.get("repeat", False))
+    for flag in ("repeat", "required"):
+        if not isinstance(raw.get(flag, False), bool):
+            problems.append(f"{path}: {flag} must be true or false")
+    for bound in ("min", "max"):
+        if bound in raw and (isinstance(raw[bound], bool) or not isinstance(raw[bound], (int, float))):
+            problems.append(f"{path}: {bound} must be a number")
+    for count in ("min_length", "max_length", "min_items", "max_items"):
+        if count in raw and (isinstance(raw[count], bool) or not isinstance(raw[count], int) or raw[count] < 0):
+            problems.append(f"{path}: {count} must be a whole number of at least 0")
+    if "pattern" in raw and not isinstance(raw["pattern"], str):
+        problems.append(f"{path}: pattern must be text")
+    repeat = raw.get("repeat", False) is True
     if repeat and type_ != "group":
         problems.append(f"{path}: only a group can repeat")
     child_repeats = repeats + (path,) if repeat else repeats
@@ -192,7 +234,7 @@ def _field(raw: dict, parent: str, section: str, inherited: str | None, repeats:
         problems.append(f"{path}: a group needs fields")
     return Field(
         path=path, key=str(key), type=type_, label=str(raw.get("label", key)), help=raw.get("help"),
-        sensitivity=sensitivity, section=section, codes=raw.get("codes"), required=bool(raw.get("required", False)),
+        sensitivity=sensitivity, section=section, codes=raw.get("codes"), required=raw.get("required", False) is True,
         required_when=raw.get("required_when"), applies_when=raw.get("applies_when"),
         constraints={k: raw[k] for k in CONSTRAINT_KEYS if k in raw}, derive=raw.get("derive"),
         precision_field=raw.get("precision_field"), repeat=repeat, fields=children, repeat_ancestors=repeats,
@@ -240,6 +282,25 @@ def _check_condition(template: Template, place: str, condition: Any, repeats: tu
         return
     for path in paths:
         _check_reference(template, place, path, repeats, problems)
+    for path, values in _condition_values(condition):
+        target = template.fields.get(path)
+        codes = template.code_lists.get(target.codes) if target is not None and target.codes else None
+        if codes is not None and not set(values) <= codes.allowed:
+            problems.append(f"{place}: a condition on {path!r} names a code that is not in its list")
+
+
+def _condition_values(condition: Any):
+    """(path, values) of each comparison in a condition."""
+    for key in ("all", "any"):
+        for part in condition.get(key, []):
+            yield from _condition_values(part)
+    if "not" in condition:
+        yield from _condition_values(condition["not"])
+    if "equals" in condition:
+        yield condition["field"], [condition["equals"]]
+    for key in ("in", "includes"):
+        if key in condition:
+            yield condition["field"], condition[key]
 
 
 def _check_reference(template: Template, place: str, path: str, repeats: tuple, problems: list[str], want_type: str | None = None) -> None:
@@ -252,6 +313,22 @@ def _check_reference(template: Template, place: str, path: str, repeats: tuple, 
     for repeat in target.repeat_ancestors:
         if repeat not in repeats:
             problems.append(f"{place}: refers to {path!r} inside the repeat {repeat!r} from outside it")
+
+
+def _check_migration(template: Template, problems: list[str]) -> None:
+    spec = template.migrates_from
+    if spec is None:
+        return
+    if not isinstance(spec, dict) or not isinstance(spec.get("version"), str):
+        problems.append("migrates_from needs the quoted version it migrates from")
+        return
+    if _version_key(spec["version"]) >= _version_key(template.version):
+        problems.append("migrates_from must name an earlier version")
+    for old, new in (spec.get("rename") or {}).items():
+        if new not in template.fields or "." not in old:
+            problems.append(f"migrates_from: rename {old!r} → {new!r} must end at a field of this version")
+        elif template.fields[new].repeat_ancestors and old.rsplit(".", 1)[0] != new.rsplit(".", 1)[0]:
+            problems.append(f"migrates_from: {new!r} is inside a repeat; rename only within the same group there")
 
 
 def _derive_inputs(f: Field) -> list[str]:
@@ -329,7 +406,7 @@ def _profiles(raw: dict, template: Template, problems: list[str]) -> dict[str, P
             problems.append(f"profile {name}: not a message type of the catalogue")
         spec = spec or {}
         child_secret = frozenset(spec.get("child_secret") or [])
-        entries = tuple(_profile_entry(e) for e in spec.get("fields") or [])
+        entries = tuple(_profile_entry(e, problems) for e in spec.get("fields") or [])
         carried = set()
         for entry in entries:
             carried |= _profile_paths(template, name, entry.path, child_secret, problems)
@@ -343,9 +420,13 @@ def _profiles(raw: dict, template: Template, problems: list[str]) -> dict[str, P
     return profiles
 
 
-def _profile_entry(raw: Any) -> ProfileEntry:
+def _profile_entry(raw: Any, problems: list[str]) -> ProfileEntry:
     if isinstance(raw, dict):
-        return ProfileEntry(str(raw.get("path")), raw.get("max_items"))
+        limit = raw.get("max_items")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+            problems.append(f"profile entry {raw.get('path')!r}: max_items must be a whole number of at least 0")
+            limit = None
+        return ProfileEntry(str(raw.get("path")), limit)
     return ProfileEntry(str(raw))
 
 

@@ -17,6 +17,8 @@ class MigrationError(ValueError):
 
 def migrate(report: dict, target: Template, *, previous: Callable[[str], Template] | None = None) -> dict:
     """A copy of ``report`` as a report of ``target``; ``previous(version)`` loads older versions."""
+    if not isinstance(report, dict) or not isinstance(report.get("data", {}), dict):
+        raise MigrationError("not a report")
     if report.get("template") != target.name:
         raise MigrationError(f"a report of {report.get('template')!r} cannot become one of {target.name!r}")
     if report.get("version") == target.version:

@@ -76,22 +76,35 @@ def compile_template(template: Template) -> None:
     ]
     template.compiled["repeats"] = frozenset(p for p, f in template.fields.items() if f.repeat)
     template.compiled["sections"] = [
-        (s, compile_condition(s.applies_when, ()) if s.applies_when else None, _group_check(template, s.fields, "object"))
+        (s, compile_condition(s.applies_when, ()) if s.applies_when else None, _group_check(template, s.fields))
         for s in template.sections
     ]
 
 
 # --- deriving ---------------------------------------------------------------------------------
 
-def derive_data(template: Template, data: dict, today: date) -> dict:
-    """A copy of ``data`` with every derived value computed; ``data`` itself is not changed."""
+def derive_data(template: Template, data: dict, today: date, keep: frozenset = frozenset()) -> dict:
+    """A copy of ``data`` with every derived value computed; ``data`` itself is not changed.
+
+    Derived values whose paths are in ``keep`` and that the data already holds are kept as given:
+    a message carries the sender's derived values (a child's presumed minority) without the
+    inputs they were derived from, and the receiver must not recompute them from less."""
     result = dict(data)
     owned = {id(result)}
     repeats = template.compiled["repeats"]
     for f, compute in template.compiled["derivations"]:
+        if f.path in keep:
+            compute = _keeping(compute, compile_getter(f.path, f.repeat_ancestors))
         segments = f.path.split(".")
         _set_derived(result, segments, 0, "", {None: result, TODAY: today}, compute, owned, repeats)
     return result
+
+
+def _keeping(compute, get):
+    def keep_or_compute(scope):
+        given = get(scope)
+        return compute(scope) if is_empty(given) else given
+    return keep_or_compute
 
 
 def _own(value, owned: set):
@@ -140,10 +153,13 @@ def validate_data(template: Template, data: dict, today: date, carried: frozense
     known = {s.key for s in template.sections}
     for key in data:
         if key not in known:
-            errors.append(ValidationError(key, "unknown_field"))
+            errors.append(ValidationError(safe_path(key), "unknown_field"))
     scope = {None: data, TODAY: today, PROFILE: carried}
     for section, applies, check in template.compiled["sections"]:
         value = data.get(section.key)
+        if section.key in data and not isinstance(value, dict):
+            errors.append(ValidationError(section.key, "invalid_type", {"expected": EXPECTED["group"]}))
+            continue
         # A message section (the §A envelope) belongs to messages only, never to a stored case.
         message_only = section.scope == "message" and carried is None
         if message_only or (applies is not None and not applies(scope)):
@@ -154,14 +170,33 @@ def validate_data(template: Template, data: dict, today: date, carried: frozense
     return errors
 
 
+def safe_path(key: object) -> str:
+    """An unknown key as it may appear in an error: short, printable, never a whole input."""
+    text = "".join(c if c.isprintable() else "?" for c in str(key))
+    return text[:40] + ("…" if len(text) > 40 else "")
+
+
 def _has_input(value, fields) -> bool:
+    """Whether a section or group holds anything typed in (derived values do not count)."""
     if not isinstance(value, dict):
         return not is_empty(value)
-    derived = {f.key for f in fields if f.is_derived}
-    return any(not is_empty(v) for k, v in value.items() if k not in derived)
+    by_key = {f.key: f for f in fields}
+    for key, child in value.items():
+        f = by_key.get(key)
+        if f is None:
+            if not is_empty(child):
+                return True
+        elif f.is_derived:
+            continue
+        elif f.is_group and not f.repeat:
+            if _has_input(child, f.fields):
+                return True
+        elif not is_empty(child):
+            return True
+    return False
 
 
-def _group_check(template: Template, fields: tuple[Field, ...], expected: str) -> Check:
+def _group_check(template: Template, fields: tuple[Field, ...]) -> Check:
     known = frozenset(f.key for f in fields)
     checks = [_field_check(template, f) for f in fields]
 
@@ -171,7 +206,7 @@ def _group_check(template: Template, fields: tuple[Field, ...], expected: str) -
             return
         for key in obj:
             if key not in known:
-                errors.append(ValidationError(f"{prefix}.{key}", "unknown_field"))
+                errors.append(ValidationError(f"{prefix}.{safe_path(key)}", "unknown_field"))
         for field_check in checks:
             field_check(obj, scope, prefix, errors)
 
@@ -180,24 +215,28 @@ def _group_check(template: Template, fields: tuple[Field, ...], expected: str) -
 
 def _field_check(template: Template, f: Field) -> Check:
     key = f.key
-    if f.is_derived:
-        return lambda obj, scope, prefix, errors: None
     applies = compile_condition(f.applies_when, f.repeat_ancestors) if f.applies_when else None
     required_when = compile_condition(f.required_when, f.repeat_ancestors) if f.required_when else None
     required = f.required
     check_value = _value_check(template, f)
     leaves = frozenset(x.path for x in f.walk() if not x.is_group)
+    has_input = (lambda value: _has_input(value, f.fields)) if f.is_group and not f.repeat else (lambda value: not is_empty(value))
 
     def check(obj, scope, prefix, errors):
         value = obj.get(key)
         path = f"{prefix}.{key}"
         carried = scope.get(PROFILE)
+        if f.is_derived:
+            # Computed here unless a message carries the sender's value, which must then be well formed.
+            if carried is not None and f.path in carried and not is_empty(value):
+                check_value(value, scope, path, errors, obj)
+            return
         if carried is not None and leaves.isdisjoint(carried):
-            if not is_empty(value):
+            if has_input(value):
                 errors.append(ValidationError(path, "not_in_profile"))
             return
         if applies is not None and not applies(scope):
-            if not is_empty(value):
+            if has_input(value):
                 errors.append(ValidationError(path, "not_applicable"))
             return
         if is_empty(value):
@@ -217,12 +256,12 @@ def _value_check(template: Template, f: Field):
 
 
 def _nested_check(template, f):
-    inner = _group_check(template, f.fields, "object")
+    inner = _group_check(template, f.fields)
     return lambda value, scope, path, errors, obj: inner(value, scope, path, errors)
 
 
 def _repeat_check(template, f):
-    inner = _group_check(template, f.fields, "object")
+    inner = _group_check(template, f.fields)
     count = _count_check(f.constraints)
     group_path = f.path
 

@@ -21,7 +21,7 @@ def engine_language(request: HttpRequest) -> str:
 
 @require_GET
 def home(request):
-    return redirect("template-form")
+    return redirect("case-list" if request.user.is_authenticated else "login")
 
 
 @require_GET
@@ -36,7 +36,8 @@ def health(request):
 def template_form(request):
     """The case report template as a form, in the reader's language (read-only preview)."""
     template = reporting.load_template()
-    rendered = reporting.render(template, {"data": {}}, engine_language(request))
+    empty = {"template": template.name, "version": template.version, "data": {}}
+    rendered = reporting.render(template, empty, engine_language(request))
     return render(request, "web/template_form.html", {"template": template, "report": rendered})
 
 

@@ -1,0 +1,64 @@
+"""Nobody sees what is not theirs: every endpoint × every role × a foreign organisation."""
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+CASE_ROLES = ["giulia", "marco", "paola"]          # caseworker, supervisor, national contact point
+NO_CASE_ROLES = ["anna", "admin"]                   # auditor, administrator
+FOREIGN = ["arben"]                                 # a caseworker of another organisation
+
+
+@pytest.fixture
+def case_id(api, people, elira):
+    return api(people["giulia"], "post", "/api/v1/cases", elira).json()["id"]
+
+
+def _requests(case_id, elira):
+    return [
+        ("get", f"/api/v1/cases/{case_id}", None),
+        ("patch", f"/api/v1/cases/{case_id}", {"data": {"overview": {"stage": "FIRST_ASSISTANCE"}}}),
+        ("post", f"/api/v1/cases/{case_id}/close", {"reason": "REFERRED"}),
+    ]
+
+
+@pytest.mark.parametrize("who", CASE_ROLES)
+def test_every_case_role_of_the_organisation_reaches_the_case(api, people, case_id, elira, who):
+    for method, path, body in _requests(case_id, elira):
+        assert api(people[who], method, path, body).status_code == 200, (who, method, path)
+
+
+@pytest.mark.parametrize("who", NO_CASE_ROLES + FOREIGN)
+def test_other_roles_and_other_organisations_get_404_for_every_case_endpoint(api, people, case_id, elira, who):
+    for method, path, body in _requests(case_id, elira):
+        response = api(people[who], method, path, body)
+        assert response.status_code == 404 and "Elira" not in response.content.decode(), (who, method, path)
+
+
+@pytest.mark.parametrize("who", NO_CASE_ROLES + FOREIGN)
+def test_other_roles_and_organisations_see_no_case_in_lists_or_searches(api, people, case_id, who):
+    assert api(people[who], "get", "/api/v1/cases").json() == []
+    assert api(people[who], "post", "/api/v1/cases/search", {"q": "Elira"}).json() == []
+
+
+@pytest.mark.parametrize("who", NO_CASE_ROLES)
+def test_roles_that_do_not_handle_cases_cannot_open_one(api, people, elira, who):
+    assert api(people[who], "post", "/api/v1/cases", elira).status_code == 403
+
+
+@pytest.mark.parametrize("who", NO_CASE_ROLES + FOREIGN)
+def test_the_case_pages_are_404_for_everyone_else(client, people, case_id, who):
+    client.force_login(people[who].user)
+    assert client.get(f"/cases/{case_id}/").status_code == 404
+    assert client.get(f"/cases/{case_id}/edit").status_code == 404
+
+
+def test_a_missing_case_and_a_foreign_case_look_the_same(api, people, case_id):
+    foreign = api(people["arben"], "get", f"/api/v1/cases/{case_id}")
+    missing = api(people["arben"], "get", "/api/v1/cases/999999")
+    assert foreign.status_code == missing.status_code == 404 and foreign.json() == missing.json()
+
+
+def test_a_deactivated_users_token_stops_working(api, people):
+    people["giulia"].user.is_active = False
+    people["giulia"].user.save()
+    assert api(people["giulia"], "get", "/api/v1/cases").status_code == 401

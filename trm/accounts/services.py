@@ -1,0 +1,70 @@
+"""Writes for organisations, people, API tokens and login throttling."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ApiToken, LoginAttempt, Organisation, Role, User
+
+LOGIN_WINDOW = timedelta(minutes=15)
+LOGIN_FAILURES_ALLOWED = 5
+
+
+def organisation_create(*, name: str, country: str, kind: str) -> Organisation:
+    return Organisation.objects.create(name=name.strip(), country=country.upper(), kind=kind)
+
+
+@transaction.atomic
+def user_create(*, username: str, organisation: Organisation | None, role: str = Role.CASEWORKER,
+                password: str | None = None, language: str = "en") -> tuple[User, str]:
+    """A new user and their password (generated when none is given): print it once, store it nowhere."""
+    password = password or secrets.token_urlsafe(12)
+    user = User(username=username, organisation=organisation, role=role, language=language)
+    user.set_password(password)
+    user.save()
+    return user, password
+
+
+def token_create(*, user: User) -> str:
+    """A new API token for ``user``; only its digest is kept, so this is the one time it is seen."""
+    raw = "trm_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, prefix=raw[4:12], digest=_digest(raw))
+    return raw
+
+
+def token_user(raw: str) -> User | None:
+    """The active user a bearer token belongs to, or None."""
+    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw), is_revoked=False).first()
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _attempt_key(username: str, address: str) -> str:
+    message = f"{username.strip().casefold()}|{address}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def login_is_throttled(*, username: str, address: str) -> bool:
+    since = timezone.now() - LOGIN_WINDOW
+    return LoginAttempt.objects.filter(key=_attempt_key(username, address), at__gte=since).count() >= LOGIN_FAILURES_ALLOWED
+
+
+def login_failed(*, username: str, address: str) -> None:
+    LoginAttempt.objects.create(key=_attempt_key(username, address), at=timezone.now())
+    LoginAttempt.objects.filter(at__lt=timezone.now() - LOGIN_WINDOW).delete()
+
+
+def login_succeeded(*, username: str, address: str) -> None:
+    LoginAttempt.objects.filter(key=_attempt_key(username, address)).delete()

@@ -1,0 +1,103 @@
+"""Logging in: a password, then a second factor (TOTP) for the roles that need one."""
+from __future__ import annotations
+
+import base64
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login as auth_login, logout as auth_logout
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from trm.audit.services import audit_record
+
+from .models import User
+from .services import login_failed, login_is_throttled, login_succeeded
+
+PENDING = "trm_pending_user"
+
+
+def _address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _needs_second_factor(user: User) -> bool:
+    return settings.REQUIRE_MFA and user.needs_second_factor
+
+
+@require_http_methods(["GET", "POST"])
+def login(request):
+    error = None
+    if request.method == "POST":
+        username = request.POST.get("username", "")[:150]
+        address = _address(request)
+        if login_is_throttled(username=username, address=address):
+            error = _("Too many failed attempts. Wait fifteen minutes and try again.")
+        else:
+            user = authenticate(request, username=username, password=request.POST.get("password", ""))
+            if user is None:
+                login_failed(username=username, address=address)
+                audit_record(action="auth.login_failed")
+                error = _("The user name or the password is not right.")
+            else:
+                login_succeeded(username=username, address=address)
+                return _after_password(request, user)
+    return render(request, "accounts/login.html", {"error": error}, status=200 if error is None else 400)
+
+
+def _after_password(request, user: User):
+    if not _needs_second_factor(user):
+        auth_login(request, user)
+        audit_record(actor=user, action="auth.login")
+        return redirect("case-list")
+    request.session.cycle_key()
+    request.session[PENDING] = user.pk
+    return redirect("login-verify")
+
+
+def _pending_user(request) -> User | None:
+    user_id = request.session.get(PENDING)
+    return User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+
+
+@require_http_methods(["GET", "POST"])
+def login_verify(request):
+    """The second step: a code from the authenticator app; the first time, enrol the app."""
+    user = _pending_user(request)
+    if user is None:
+        return redirect("login")
+    device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    error = None
+    if request.method == "POST":
+        if login_is_throttled(username=user.username, address=_address(request)):
+            error = _("Too many failed attempts. Wait fifteen minutes and try again.")
+        elif device.verify_token(request.POST.get("code", "").replace(" ", "")):
+            if not device.confirmed:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+            del request.session[PENDING]
+            auth_login(request, user)
+            otp_login(request, device)
+            audit_record(actor=user, action="auth.login")
+            return redirect("case-list")
+        else:
+            login_failed(username=user.username, address=_address(request))
+            audit_record(actor=user, action="auth.second_factor_failed")
+            error = _("That code is not right. Enter the six digits your app shows now.")
+    context = {"error": error, "enrol": not device.confirmed}
+    if not device.confirmed:
+        secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+        context.update(secret=secret, uri=device.config_url)
+    return render(request, "accounts/verify.html", context, status=200 if error is None else 400)
+
+
+@require_POST
+def logout(request):
+    if request.user.is_authenticated:
+        audit_record(actor=request.user, action="auth.logout")
+    auth_logout(request)
+    return redirect("login")

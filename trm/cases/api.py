@@ -1,0 +1,179 @@
+"""Case endpoints. Each parses input, calls one service or selector, and shapes the answer."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import translation
+from ninja import Router, Schema, Status
+
+from trm import reporting
+from trm.web.views import engine_language
+
+from . import selectors, services
+from .models import Case
+
+router = Router(tags=["cases"])
+
+
+class CaseSummary(Schema):
+    id: int
+    reference: str
+    status: str
+    stage: str
+    trafficking_status: str
+    is_minor: bool
+    template: str
+    updated_at: datetime
+
+
+class CaseDetail(CaseSummary):
+    report: dict[str, Any]
+
+
+class ErrorItem(Schema):
+    path: str
+    code: str
+    message: str
+
+
+class Errors(Schema):
+    errors: list[ErrorItem]
+
+
+class CloseRequest(Schema):
+    reason: str
+
+
+class Report(Schema):
+    """A report of the template: ``{"template", "version", "language", "data"}``. Its content is
+    checked by the engine, which answers field by field."""
+
+    template: Any = None
+    version: Any = None
+    language: Any = None
+    data: Any = None
+
+    def as_report(self) -> dict:
+        return self.model_dump(exclude_unset=True)
+
+
+class ReportPatch(Schema):
+    """A JSON merge patch (RFC 7386) of a report: usually ``{"data": {section: {field: value}}}``."""
+
+    language: Any = None
+    data: Any = None
+
+    def as_patch(self) -> dict:
+        return self.model_dump(exclude_unset=True)
+
+
+def _summary(case: Case) -> dict:
+    return {k: getattr(case, k) for k in ("id", "reference", "status", "stage", "trafficking_status", "is_minor", "template", "updated_at")}
+
+
+def _errors(request, errors) -> list[dict]:
+    language = engine_language(request)
+    return [e.as_dict(language) for e in errors]
+
+
+def _not_found(request):
+    return Status(404, {"errors": [{"path": "", "code": "not_found", "message": translation.gettext("No such case.")}]})
+
+
+def _forbidden(request):
+    return Status(403, {"errors": [{"path": "", "code": "forbidden", "message": translation.gettext("Your role cannot do this.")}]})
+
+
+@router.post("", response={201: CaseDetail, 403: Errors, 422: Errors}, summary="Open a case from a report")
+def create_case(request, report: Report):
+    try:
+        case = services.case_create(actor=request.user, report=report.as_report())
+    except services.CaseForbidden:
+        return _forbidden(request)
+    except services.CaseInvalid as invalid:
+        return Status(422, {"errors": _errors(request, invalid.errors)})
+    return Status(201, {**_summary(case), "report": selectors.case_report_for(user=request.user, case=case)})
+
+
+class Search(Schema):
+    """A search. Sent in the body, never in the URL, because it may hold a person's name."""
+
+    q: str = ""
+    status: str = ""
+    stage: str = ""
+    country: str = ""
+    exploitation: str = ""
+    minor: bool | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def _page(request, search: Search) -> list[dict]:
+    cases = selectors.case_list_for(user=request.user, query=search.q[:200], status=search.status, stage=search.stage,
+                                    country=search.country, exploitation=search.exploitation, minor=search.minor)
+    start = max(search.offset, 0)
+    return [_summary(c) for c in cases[start: start + min(max(search.limit, 1), 200)]]
+
+
+@router.get("", response=list[CaseSummary], summary="Cases of your organisation, filtered (no search by name here)")
+def list_cases(request, status: str = "", stage: str = "", country: str = "", exploitation: str = "",
+               minor: bool | None = None, limit: int = 50, offset: int = 0):
+    return _page(request, Search(status=status, stage=stage, country=country, exploitation=exploitation,
+                                 minor=minor, limit=limit, offset=offset))
+
+
+@router.post("/search", response=list[CaseSummary], summary="Search your organisation's cases by reference or name")
+def search_cases(request, search: Search):
+    return _page(request, search)
+
+
+@router.get("/{case_id}", response={200: CaseDetail, 404: Errors}, summary="One case, with its whole report")
+def get_case(request, case_id: int):
+    try:
+        case = selectors.case_get_for(user=request.user, case_id=case_id)
+    except selectors.CaseNotFound:
+        return _not_found(request)
+    return Status(200, {**_summary(case), "report": selectors.case_report_for(user=request.user, case=case)})
+
+
+@router.patch("/{case_id}", response={200: CaseDetail, 404: Errors, 422: Errors},
+              summary="Change a case: a JSON merge patch (RFC 7386) of its report")
+def patch_case(request, case_id: int, patch: ReportPatch):
+    try:
+        case = selectors.case_get_for(user=request.user, case_id=case_id)
+        report = merge_patch(selectors.case_report_for(user=request.user, case=case, purpose="update"), patch.as_patch())
+        case = services.case_update(actor=request.user, case=case, report=report)
+    except selectors.CaseNotFound:
+        return _not_found(request)
+    except services.CaseInvalid as invalid:
+        return Status(422, {"errors": _errors(request, invalid.errors)})
+    return Status(200, {**_summary(case), "report": selectors.case_report_for(user=request.user, case=case)})
+
+
+@router.post("/{case_id}/close", response={200: CaseSummary, 404: Errors, 422: Errors}, summary="Close a case with a reason")
+def close_case(request, case_id: int, body: CloseRequest):
+    try:
+        case = selectors.case_get_for(user=request.user, case_id=case_id)
+        case = services.case_close(actor=request.user, case=case, reason=body.reason)
+    except selectors.CaseNotFound:
+        return _not_found(request)
+    except services.CaseInvalid as invalid:
+        return Status(422, {"errors": _errors(request, invalid.errors)})
+    return Status(200, _summary(case))
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: objects merge key by key, null removes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+__all__ = ["router", "merge_patch", "reporting"]

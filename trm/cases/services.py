@@ -1,0 +1,154 @@
+"""Writes to cases: open, update, close. Each validates against the template first and changes
+nothing when the report is not valid; each is one transaction with its timeline event and audit."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from trm import reporting
+from trm.audit.services import audit_record
+
+from . import vault
+from .models import Case, CaseEvent, CaseIdentity, CaseSequence, CaseStatus, EventKind, NameIndex
+from .selectors import CaseNotFound, case_report_for
+
+
+class CaseInvalid(Exception):
+    """The report does not fit the template; ``errors`` are the engine's field-level errors."""
+
+    def __init__(self, errors: list[reporting.ValidationError]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} error(s)")
+
+
+class CaseForbidden(Exception):
+    pass
+
+
+def _checked(report: dict, today: date | None) -> tuple[reporting.Template, dict]:
+    template = reporting.template_for_report(report)
+    errors = reporting.validate(template, report, today=today)
+    if errors:
+        raise CaseInvalid(errors)
+    return template, reporting.derive(template, report, today=today)
+
+
+def next_reference(country: str) -> str:
+    year = timezone.now().year
+    sequence, _ = CaseSequence.objects.select_for_update().get_or_create(country=country, year=year)
+    CaseSequence.objects.filter(pk=sequence.pk).update(last=sequence.last + 1)
+    return f"{country}-{year}-{sequence.last + 1:06d}"
+
+
+def _columns(data: dict) -> dict:
+    overview, identity = data.get("overview") or {}, data.get("identity") or {}
+    countries = [c.get("country") for c in overview.get("countries") or [] if isinstance(c, dict) and c.get("country")]
+    return {
+        "status": overview.get("case_status", CaseStatus.ACTIVE),
+        "stage": overview.get("stage") or "",
+        "trafficking_status": overview.get("trafficking_status") or "",
+        "is_minor": bool(identity.get("presumed_minor") or identity.get("minor_at_identification")),
+        "exploitation_codes": "".join(f"|{c}" for c in overview.get("exploitation_types") or []) + "|",
+        "country_codes": "".join(f"|{c}" for c in countries) + "|",
+    }
+
+
+def _store(case: Case, template: reporting.Template, data: dict) -> None:
+    open_part, vault_part = vault.split(template, data)
+    for key, value in _columns(data).items():
+        setattr(case, key, value)
+    case.data = open_part
+    case.save()
+    blob, version = vault.seal(case.pk, vault_part)
+    CaseIdentity.objects.update_or_create(case=case, defaults={"blob": blob, "key_version": version})
+    NameIndex.objects.filter(case=case).delete()
+    ring_version = vault.keyring().current
+    NameIndex.objects.bulk_create(
+        NameIndex(case=case, digest=d, key_version=ring_version) for d in vault.name_digests(vault.names_in(vault_part))
+    )
+
+
+def _require_case_role(actor) -> None:
+    if not (actor.is_authenticated and actor.handles_cases and actor.organisation_id):
+        raise CaseForbidden()
+
+
+@transaction.atomic
+def case_create(*, actor, report: dict, today: date | None = None) -> Case:
+    """Open a case from a report of the template; returns the stored case with its reference."""
+    _require_case_role(actor)
+    template, derived = _checked(report, today)
+    case = Case(
+        organisation_id=actor.organisation_id, reference=next_reference(actor.organisation.country),
+        template=template.name, template_version=template.version, language=report.get("language") or actor.language,
+        created_by=actor,
+    )
+    _store(case, template, derived["data"])
+    CaseEvent.objects.create(case=case, actor=actor, kind=EventKind.CREATED)
+    audit_record(actor=actor, action="case.create", object_type="case", object_id=str(case.pk))
+    return case
+
+
+@transaction.atomic
+def case_update(*, actor, case: Case, report: dict, today: date | None = None, kind: str = EventKind.UPDATED) -> Case:
+    """Replace a case's report with a new version of it; the timeline names the changed fields."""
+    _require_case_role(actor)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    before = case_report_for(user=actor, case=case, purpose="update")
+    template, derived = _checked(report, today)
+    changes = sorted({c.path for c in reporting.diff(before, derived)})
+    case.template, case.template_version = template.name, template.version
+    case.closed_at = timezone.now() if derived["data"]["overview"].get("case_status") in ("CLOSED", "CLOSED_REFERRED") else None
+    _store(case, template, derived["data"])
+    CaseEvent.objects.create(case=case, actor=actor, kind=kind, paths=changes)
+    audit_record(actor=actor, action=f"case.{kind.lower()}", object_type="case", object_id=str(case.pk),
+                 detail={"fields": len(changes)})
+    return case
+
+
+def case_close(*, actor, case: Case, reason: str, on: date | None = None) -> Case:
+    """Close a case with a reason (DOMAIN §6.1 §M closure)."""
+    report = case_report_for(user=actor, case=case, purpose="close")
+    data = report["data"]
+    data.setdefault("overview", {})["case_status"] = "CLOSED"
+    data.setdefault("log", {})["closure"] = {"date": (on or timezone.now().date()).isoformat(), "reason": reason}
+    return case_update(actor=actor, case=case, report=report, today=on, kind=EventKind.CLOSED)
+
+
+__all__ = ["CaseForbidden", "CaseInvalid", "CaseNotFound", "case_close", "case_create", "case_update"]
+
+
+def vault_rotate() -> tuple[int, int]:
+    """Add a vault key, make it current, re-encrypt every identity and rebuild the name indexes.
+    The key file is replaced atomically; old keys stay in it so that backups remain readable."""
+    import os
+
+    from django.conf import settings
+
+    from trm.lib import vault as crypto
+    if settings.DATA_KEY:
+        raise crypto.VaultKeyError("the keys come from TRM_DATA_KEY: rotate them where that value is kept")
+    ring = vault.keyring().with_new_key()
+    path = settings.DATA_KEY_FILE
+    temporary = path.with_suffix(".new")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(crypto.keyring_to_json(ring))
+    count = 0
+    with transaction.atomic():
+        old = vault.keyring()
+        for identity in CaseIdentity.objects.select_for_update().select_related("case"):
+            plaintext = crypto.decrypt(old, bytes(identity.blob), aad=vault._aad(identity.case_id))
+            identity.blob = crypto.encrypt(ring, plaintext, aad=vault._aad(identity.case_id))
+            identity.key_version = ring.current
+            identity.save(update_fields=["blob", "key_version"])
+            digests = vault.name_digests(vault.names_in(json.loads(plaintext)), ring)
+            NameIndex.objects.filter(case_id=identity.case_id).delete()
+            NameIndex.objects.bulk_create(NameIndex(case_id=identity.case_id, digest=d, key_version=ring.current) for d in digests)
+            count += 1
+        os.replace(temporary, path)
+    vault.keyring.cache_clear()
+    return ring.current, count

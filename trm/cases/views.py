@@ -1,0 +1,145 @@
+"""Case pages: list and search, open, read, edit, close. Views parse, call one service or
+selector, and render."""
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from trm import reporting
+from trm.accounts.decorators import verified_login_required
+from trm.web.views import engine_language
+
+from . import forms, selectors, services
+from .formview import form_tree
+from .models import CaseStatus
+
+LIST_SIZE = 50
+
+
+def _case_or_404(user, case_id):
+    try:
+        return selectors.case_get_for(user=user, case_id=case_id)
+    except selectors.CaseNotFound:
+        raise Http404 from None
+
+
+@verified_login_required
+@require_http_methods(["GET", "POST"])
+def case_list(request):
+    """The list; a search is posted (a name must never be in a URL) and filters may be either."""
+    given = request.POST if request.method == "POST" else request.GET
+    filters = {k: given.get(k, "")[:200] for k in ("q", "status", "country", "exploitation", "stage")}
+    if request.method == "GET":
+        filters["q"] = ""
+    minor = {"yes": True, "no": False}.get(given.get("minor", ""))
+    cases = selectors.case_list_for(user=request.user, query=filters["q"], status=filters["status"],
+                                    country=filters["country"], exploitation=filters["exploitation"],
+                                    stage=filters["stage"], minor=minor)[:LIST_SIZE]
+    template = reporting.load_template()
+    language = engine_language(request)
+    return render(request, "cases/list.html", {
+        "cases": cases, "filters": filters, "minor": given.get("minor", ""),
+        "statuses": CaseStatus.choices,
+        "exploitation_choices": forms.choices_for(template, template.fields["overview.exploitation_types"], language),
+        "stage_choices": forms.choices_for(template, template.fields["overview.stage"], language),
+    })
+
+
+def _blank_report(template, language) -> dict:
+    return {"template": template.name, "version": template.version, "language": language,
+            "data": {"overview": {"case_type": "INDIVIDUAL", "case_status": "ACTIVE"}}}
+
+
+def _apply_row_action(report: dict, post) -> None:
+    """Add a repeat item (``_add`` names the new item's path) or remove one (``_remove``)."""
+    for action in ("_add", "_remove"):
+        steps = forms._steps(post.get(action, ""))
+        if not steps or steps[-1][1] is None:
+            continue
+        node = report["data"]
+        for key, index in steps[:-1]:
+            node = node.setdefault(key, {}) if index is None else _item(node, key, index)
+            if node is None:
+                return
+        items = node.setdefault(steps[-1][0], [])
+        if action == "_add":
+            items.append({})
+        elif steps[-1][1] < len(items):
+            del items[steps[-1][1]]
+
+
+def _item(node: dict, key: str, index: int):
+    items = node.get(key)
+    return items[index] if isinstance(items, list) and index < len(items) else None
+
+
+def _form_page(request, template, report, errors, case=None, status=200):
+    language = engine_language(request)
+    tree = form_tree(template, report, errors, language)
+    lists = sorted({n for s in tree for n in _lists(s["nodes"])})
+    options = {kind: forms.world_options(kind, language) for kind in lists}
+    context = {"case": case, "sections": tree, "errors": errors, "datalists": options, "template": template,
+               "error_count": len(errors)}
+    name = "cases/form_body.html" if request.headers.get("HX-Request") else "cases/form.html"
+    return render(request, name, context, status=status)
+
+
+def _lists(nodes):
+    for node in nodes:
+        if node.get("list"):
+            yield node["list"]
+        for child in node.get("children", []):
+            yield from _lists([child])
+        for item in node.get("items", []):
+            yield from _lists(item["nodes"])
+
+
+@verified_login_required
+@require_http_methods(["GET", "POST"])
+def case_new(request):
+    template = reporting.load_template()
+    language = engine_language(request)
+    if request.method == "GET":
+        return _form_page(request, template, _blank_report(template, language), [])
+    report = forms.report_from_post(template, request.POST, language)
+    if "_save" not in request.POST:
+        _apply_row_action(report, request.POST)
+        return _form_page(request, template, report, [])
+    try:
+        case = services.case_create(actor=request.user, report=report)
+    except services.CaseInvalid as invalid:
+        return _form_page(request, template, report, invalid.errors, status=422)
+    except services.CaseForbidden:
+        raise Http404 from None
+    return redirect("case-detail", case_id=case.pk)
+
+
+@verified_login_required
+@require_GET
+def case_detail(request, case_id):
+    case = _case_or_404(request.user, case_id)
+    report = selectors.case_report_for(user=request.user, case=case)
+    template = reporting.load_template(case.template, case.template_version)
+    language = engine_language(request)
+    rendered = reporting.render(template, report, language, answered_only=True)
+    return render(request, "cases/detail.html", {"case": case, "report": rendered, "events": case.events.all()})
+
+
+@verified_login_required
+@require_http_methods(["GET", "POST"])
+def case_edit(request, case_id):
+    case = _case_or_404(request.user, case_id)
+    template = reporting.load_template(case.template, case.template_version)
+    language = engine_language(request)
+    if request.method == "GET":
+        return _form_page(request, template, selectors.case_report_for(user=request.user, case=case, purpose="edit"), [], case)
+    report = forms.report_from_post(template, request.POST, case.language)
+    if "_save" not in request.POST:
+        _apply_row_action(report, request.POST)
+        return _form_page(request, template, report, [], case)
+    try:
+        services.case_update(actor=request.user, case=case, report=report)
+    except services.CaseInvalid as invalid:
+        return _form_page(request, template, report, invalid.errors, case, status=422)
+    return redirect("case-detail", case_id=case.pk)
