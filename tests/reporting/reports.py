@@ -147,3 +147,15 @@ def valid_reports(draw, template: Template, include_message_sections: bool = Fal
     for key in [k for k, v in data.items() if not v]:
         del data[key]
     return {"template": template.name, "version": template.version, "language": "it", "data": data}
+
+
+def leaf_paths(value, path=""):
+    """Every leaf value's path in a report's data, without indices."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from leaf_paths(child, f"{path}.{key}" if path else key)
+    elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        for child in value:
+            yield from leaf_paths(child, path)
+    else:
+        yield path

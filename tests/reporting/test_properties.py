@@ -9,23 +9,11 @@ from hypothesis import strategies as st
 from trm import reporting
 from trm.reporting.export import jsonschema as schema_export
 
-from .reports import TODAY, valid_reports
+from .reports import TODAY, leaf_paths, valid_reports
 
 TEMPLATE = reporting.load_template()
 SCHEMA = jsonschema.Draft202012Validator(schema_export.export(TEMPLATE))
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-def _leaf_paths(value, path=""):
-    """Every leaf value's path in a report's data, without indices."""
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from _leaf_paths(child, f"{path}.{key}" if path else key)
-    elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
-        for child in value:
-            yield from _leaf_paths(child, path)
-    else:
-        yield path
 
 
 @SETTINGS
@@ -38,7 +26,7 @@ def test_a_generated_valid_report_always_validates(report):
 @given(valid_reports(TEMPLATE), st.sampled_from(sorted(TEMPLATE.profiles)))
 def test_a_projected_report_never_holds_a_field_outside_its_profile(report, profile):
     message = reporting.project(TEMPLATE, report, profile, today=TODAY)
-    assert set(_leaf_paths(message["data"])) <= TEMPLATE.profiles[profile].field_paths
+    assert set(leaf_paths(message["data"])) <= TEMPLATE.profiles[profile].field_paths
 
 
 @SETTINGS

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from trm import reporting
 
-from .reports import TODAY, valid_reports
+from .reports import TODAY, leaf_paths, valid_reports
 from .test_cli import trm
 
 TEMPLATE = reporting.load_template()
@@ -46,19 +46,8 @@ def test_any_json_gets_errors_or_a_result_never_an_exception(data):
 @given(JUNK_DATA, st.sampled_from(sorted(TEMPLATE.profiles)))
 def test_a_projection_of_any_json_carries_only_plain_values_of_its_profile(data, profile):
     message = reporting.project(TEMPLATE, _report(data), profile, today=TODAY)
-    for path in _leaves(message["data"]):
+    for path in leaf_paths(message["data"]):
         assert path in TEMPLATE.profiles[profile].field_paths
-
-
-def _leaves(value, path=""):
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from _leaves(child, f"{path}.{key}" if path else key)
-    elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
-        for child in value:
-            yield from _leaves(child, path)
-    else:
-        yield path
 
 
 @pytest.mark.parametrize("report", [None, [], "template", 5, {"data": []}, {"template": "x"}])
