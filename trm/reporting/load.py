@@ -76,6 +76,8 @@ def template_for_report(report) -> Template:
     which the report then fails with ``unknown_template`` or ``wrong_version``."""
     name = report.get("template") if isinstance(report, dict) else None
     version = report.get("version") if isinstance(report, dict) else None
+    if not isinstance(name, str):
+        return load_template()
     try:
         return load_template(name, version if isinstance(version, str) else None)
     except UnknownTemplate:
