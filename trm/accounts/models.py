@@ -37,6 +37,15 @@ class Role(models.TextChoices):
 # Roles that handle cases (and will send messages): they read identifying data and need a second factor.
 CASE_ROLES = (Role.CASEWORKER, Role.SUPERVISOR, Role.NATIONAL_CONTACT_POINT)
 MFA_ROLES = CASE_ROLES + (Role.ADMINISTRATOR,)
+# What each case role may not see, by the template's sensitivity tags. The national contact point
+# coordinates across borders and needs neither a child's whereabouts and family-tracing results
+# (CHILD_SECRET) nor health or ethnicity (SPECIAL_CATEGORY); the person's own caseworker and her
+# supervisor see the whole case.
+HIDDEN_FROM_ROLE = {
+    Role.CASEWORKER: frozenset(),
+    Role.SUPERVISOR: frozenset(),
+    Role.NATIONAL_CONTACT_POINT: frozenset({"CHILD_SECRET", "SPECIAL_CATEGORY"}),
+}
 
 
 class User(AbstractUser):
@@ -47,6 +56,10 @@ class User(AbstractUser):
     @property
     def handles_cases(self) -> bool:
         return self.role in CASE_ROLES
+
+    @property
+    def hidden_sensitivities(self) -> frozenset[str]:
+        return HIDDEN_FROM_ROLE.get(self.role, frozenset({"PERSONAL", "SPECIAL_CATEGORY", "CHILD_SECRET", "CRIMINAL"}))
 
     @property
     def needs_second_factor(self) -> bool:

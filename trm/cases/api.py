@@ -163,6 +163,67 @@ def close_case(request, case_id: int, body: CloseRequest):
     return Status(200, _summary(case))
 
 
+class Consent(Schema):
+    """One consent, with the fields of the template's consent.consents."""
+
+    scope: Any = None
+    recipient: Any = None
+    purpose: Any = None
+    given_by: Any = None
+    child_views_recorded: Any = None
+    informed_language: Any = None
+    interpreter_used: Any = None
+    date: Any = None
+    document_ref: Any = None
+
+
+class Withdrawal(Schema):
+    on: str | None = None
+
+
+@router.get("/{case_id}/consents", response={200: list[dict[str, Any]], 404: Errors}, summary="The consents recorded on a case")
+def list_consents(request, case_id: int):
+    try:
+        case = selectors.case_get_for(user=request.user, case_id=case_id)
+    except selectors.CaseNotFound:
+        return _not_found(request)
+    return Status(200, _consents(request, case))
+
+
+def _consents(request, case) -> list[dict]:
+    report = selectors.case_report_for(user=request.user, case=case, purpose="consents")
+    return (report["data"].get("consent") or {}).get("consents") or []
+
+
+@router.post("/{case_id}/consents", response={201: list[dict[str, Any]], 404: Errors, 422: Errors}, summary="Record a consent")
+def add_consent(request, case_id: int, consent: Consent):
+    try:
+        case = selectors.case_get_for(user=request.user, case_id=case_id)
+        case = services.consent_add(actor=request.user, case=case, consent=consent.model_dump(exclude_none=True))
+    except selectors.CaseNotFound:
+        return _not_found(request)
+    except services.CaseInvalid as invalid:
+        return Status(422, {"errors": _errors(request, invalid.errors)})
+    return Status(201, _consents(request, case))
+
+
+@router.post("/{case_id}/consents/{index}/withdraw", response={200: list[dict[str, Any]], 404: Errors, 422: Errors},
+             summary="Record that a consent was withdrawn")
+def withdraw_consent(request, case_id: int, index: int, body: Withdrawal):
+    from datetime import date as _date
+    try:
+        case = selectors.case_get_for(user=request.user, case_id=case_id)
+        on = _date.fromisoformat(body.on) if body.on else None
+        case = services.consent_withdraw(actor=request.user, case=case, index=index, on=on)
+    except selectors.CaseNotFound:
+        return _not_found(request)
+    except ValueError:
+        return Status(422, {"errors": [{"path": "on", "code": "invalid_date", "message": reporting.ValidationError("on", "invalid_date").message(engine_language(request))}]})
+    except services.CaseInvalid as invalid:
+        return Status(422, {"errors": _errors(request, invalid.errors)})
+    return Status(200, _consents(request, case))
+
+
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7386: objects merge key by key, null removes, anything else replaces."""
     if not isinstance(patch, dict):

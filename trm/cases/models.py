@@ -72,6 +72,8 @@ class EventKind(models.TextChoices):
     UPDATED = "UPDATED", _("Case updated")
     CLOSED = "CLOSED", _("Case closed")
     REOPENED = "REOPENED", _("Case reopened")
+    CONSENT_GIVEN = "CONSENT_GIVEN", _("Consent recorded")
+    CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN", _("Consent withdrawn")
 
 
 class CaseEvent(models.Model):

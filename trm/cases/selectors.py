@@ -5,6 +5,7 @@ import re
 
 from django.db.models import QuerySet
 
+from trm import reporting
 from trm.audit.services import audit_record
 
 from . import vault
@@ -32,12 +33,19 @@ def case_get_for(*, user, case_id) -> Case:
 
 
 def case_report_for(*, user, case: Case, purpose: str = "read") -> dict:
-    """The whole report of a case, the identity vault included; the read is audited."""
+    """The report of a case as ``user`` may see it, the identity vault included; the read is audited."""
     case = case_get_for(user=user, case_id=case.pk)
-    identity = getattr(case, "identity", None)
-    vault_part = vault.unseal(case.pk, identity.blob) if identity else {}
+    report = stored_report(case)
     audit_record(actor=user, action="case.read_identity", object_type="case", object_id=str(case.pk),
                  detail={"purpose": purpose})
+    template = reporting.load_template(case.template, case.template_version)
+    return reporting.redact(template, report, user.hidden_sensitivities)
+
+
+def stored_report(case: Case) -> dict:
+    """The whole stored report, for services only (never handed to a reader: see case_report_for)."""
+    identity = getattr(case, "identity", None)
+    vault_part = vault.unseal(case.pk, identity.blob) if identity else {}
     return {"template": case.template, "version": case.template_version, "language": case.language,
             "data": vault.merge(case.data, vault_part)}
 

@@ -13,7 +13,7 @@ from trm.audit.services import audit_record
 
 from . import vault
 from .models import Case, CaseEvent, CaseIdentity, CaseSequence, CaseStatus, EventKind, NameIndex
-from .selectors import CaseNotFound, case_report_for
+from .selectors import CaseNotFound, case_get_for, case_report_for, stored_report
 
 
 class CaseInvalid(Exception):
@@ -96,8 +96,10 @@ def case_create(*, actor, report: dict, today: date | None = None) -> Case:
 def case_update(*, actor, case: Case, report: dict, today: date | None = None, kind: str = EventKind.UPDATED) -> Case:
     """Replace a case's report with a new version of it; the timeline names the changed fields."""
     _require_case_role(actor)
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    before = case_report_for(user=actor, case=case, purpose="update")
+    case = Case.objects.select_for_update().get(pk=case_get_for(user=actor, case_id=case.pk).pk)
+    before = stored_report(case)
+    stored_template = reporting.load_template(case.template, case.template_version)
+    report = reporting.restore_hidden(stored_template, report, before, actor.hidden_sensitivities)
     template, derived = _checked(report, today)
     changes = sorted({c.path for c in reporting.diff(before, derived)})
     case.template, case.template_version = template.name, template.version
@@ -118,7 +120,26 @@ def case_close(*, actor, case: Case, reason: str, on: date | None = None) -> Cas
     return case_update(actor=actor, case=case, report=report, today=on, kind=EventKind.CLOSED)
 
 
-__all__ = ["CaseForbidden", "CaseInvalid", "CaseNotFound", "case_close", "case_create", "case_update"]
+__all__ = ["CaseForbidden", "CaseInvalid", "CaseNotFound", "case_close", "case_create", "case_update",
+           "consent_add", "consent_withdraw", "vault_rotate"]
+
+
+def consent_add(*, actor, case: Case, consent: dict, today: date | None = None) -> Case:
+    """Record a consent (scope, recipient, purpose, who gave it, language, interpreter, date)."""
+    report = case_report_for(user=actor, case=case, purpose="consent")
+    consents = report["data"].setdefault("consent", {}).setdefault("consents", [])
+    consents.append(consent)
+    return case_update(actor=actor, case=case, report=report, today=today, kind=EventKind.CONSENT_GIVEN)
+
+
+def consent_withdraw(*, actor, case: Case, index: int, on: date | None = None) -> Case:
+    """Record that consent number ``index`` was withdrawn on ``on`` (today by default)."""
+    report = case_report_for(user=actor, case=case, purpose="consent")
+    consents = (report["data"].get("consent") or {}).get("consents") or []
+    if not 0 <= index < len(consents):
+        raise CaseInvalid([reporting.ValidationError(f"consent.consents[{index}]", "not_found")])
+    consents[index]["withdrawn_date"] = (on or timezone.now().date()).isoformat()
+    return case_update(actor=actor, case=case, report=report, today=on, kind=EventKind.CONSENT_WITHDRAWN)
 
 
 def vault_rotate() -> tuple[int, int]:

@@ -9,7 +9,7 @@ Load a template, then validate, derive, project, render and compare reports writ
 """
 from .engine import (
     Change, NotAReport, Place, UnknownProfile, applicable, check_header, derive, diff, display_value, project,
-    render, validate, walk,
+    redact, render, restore_hidden, validate, walk,
 )
 from .i18n import LANGUAGES
 from .load import TemplateError, UnknownTemplate, load_file, load_template, template_for_report
@@ -21,5 +21,5 @@ __all__ = [
     "Change", "Field", "NotAReport", "LANGUAGES", "MESSAGES", "MigrationError", "Place", "Profile", "Section",
     "Template", "TemplateError", "UnknownProfile", "UnknownTemplate", "ValidationError", "applicable",
     "check_header", "derive", "diff", "display_value", "load_file", "load_template", "migrate",
-    "project", "render", "template_for_report", "validate", "walk",
+    "project", "redact", "render", "restore_hidden", "template_for_report", "validate", "walk",
 ]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,16 +139,18 @@ _LETTERS = dict(zip(
 ))
 
 
+_PLACEHOLDER = re.compile(r"\{[^}]*\}|%\([^)]*\)[sd]|%[sd]")
+
+
 def latin_to_cyrillic(text: str) -> str:
-    """Serbian Latin (Gaj) to Cyrillic, one letter for one letter. Placeholders in braces, Latin
+    """Serbian Latin (Gaj) to Cyrillic, one letter for one letter. Placeholders ({x}, %(x)s), Latin
     acronyms and codes (ILO, ISO, YYYY-MM-DD) and foreign letters are kept as they are."""
     out, i = [], 0
     while i < len(text):
-        if text[i] == "{":
-            end = text.find("}", i)
-            end = len(text) - 1 if end < 0 else end
-            out.append(text[i:end + 1])
-            i = end + 1
+        placeholder = _PLACEHOLDER.match(text, i)
+        if placeholder:
+            out.append(placeholder.group())
+            i = placeholder.end()
             continue
         word_end = i
         while word_end < len(text) and (text[word_end].isalnum() or text[word_end] in "-_"):

@@ -351,3 +351,67 @@ def _diff(old, new, path, changes, depth):
 
 def _is_item_list(value) -> bool:
     return isinstance(value, list) and any(isinstance(item, dict) for item in value)
+
+
+# --- what a reader may not see -------------------------------------------------------------------
+
+def redact(template: Template, report: dict, hidden: frozenset[str]) -> dict:
+    """A copy of ``report`` without the fields whose sensitivity is in ``hidden`` (walking the
+    template, so nothing the template does not know is kept either)."""
+    if not hidden:
+        return report
+    data = report.get("data") if isinstance(report.get("data"), dict) else {}
+    kept = {}
+    for section in template.sections:
+        value = _redact_group(section.fields, data.get(section.key), hidden)
+        if value is not None:
+            kept[section.key] = value
+    return {**report, "data": kept}
+
+
+def _redact_group(fields, value, hidden):
+    if not isinstance(value, dict):
+        return None
+    kept = {}
+    for f in fields:
+        child = value.get(f.key)
+        if f.is_group and f.repeat and isinstance(child, list):
+            child = [_redact_group(f.fields, item, hidden) or {} for item in child]
+        elif f.is_group:
+            child = _redact_group(f.fields, child, hidden) or None
+        elif f.sensitivity in hidden:
+            child = None
+        if child is not None:
+            kept[f.key] = child
+    return kept
+
+
+def restore_hidden(template: Template, submitted: dict, stored: dict, hidden: frozenset[str]) -> dict:
+    """``submitted`` (from someone who could not see the ``hidden`` fields) with those fields put
+    back from ``stored``, item by item, so an edit never erases what its author could not see."""
+    if not hidden:
+        return submitted
+    data = dict(submitted.get("data") or {})
+    for section in template.sections:
+        merged = _restore_group(section.fields, data.get(section.key), (stored.get("data") or {}).get(section.key), hidden)
+        if merged:
+            data[section.key] = merged
+    return {**submitted, "data": data}
+
+
+def _restore_group(fields, value, stored, hidden):
+    if not isinstance(stored, dict):
+        return value
+    result = dict(value) if isinstance(value, dict) else {}
+    for f in fields:
+        old = stored.get(f.key)
+        if f.is_group and f.repeat and isinstance(old, list) and isinstance(result.get(f.key), list):
+            result[f.key] = [_restore_group(f.fields, item, old[i] if i < len(old) else None, hidden)
+                             for i, item in enumerate(result[f.key])]
+        elif f.is_group and not f.repeat:
+            merged = _restore_group(f.fields, result.get(f.key), old, hidden)
+            if merged:
+                result[f.key] = merged
+        elif not f.is_group and f.sensitivity in hidden and not is_empty(old):
+            result[f.key] = old
+    return result

@@ -41,6 +41,7 @@ MESSAGES = {
     "too_few_items": "Add at least {min_items}.",
     "too_many_items": "Add at most {max_items}.",
     "not_in_profile": "This message type may not carry this field.",
+    "not_found": "There is no such entry.",
 }
 EXPECTED = {
     "text": "text", "long_text": "text", "integer": "a whole number", "decimal": "a number",
