@@ -126,7 +126,7 @@ def serve(args) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     from gunicorn.app.wsgiapp import run
     sys.argv = ["gunicorn", "trm.wsgi:application", "--bind", args.bind, "--workers", str(args.workers),
-                "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)s']
+                "--access-logfile", "-", "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)s']
     run()
     return 0
 
@@ -230,7 +230,11 @@ def audit_verify(args) -> int:
     from trm.audit.selectors import audit_verify as verify
     result = verify()
     if result.ok:
+        from trm.audit.models import AuditEntry
+        last = AuditEntry.objects.order_by("-seq").first()
         print(f"audit log intact: {result.checked} entries")
+        if last is not None:
+            print(f"last entry: seq {last.seq} hash {last.hash} (keep this line elsewhere to detect removal of newer entries)")
         return 0
     print(f"audit log broken at seq {result.first_bad_seq}: {result.reason}", file=sys.stderr)
     return 1

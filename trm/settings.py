@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trm.lib.env import database_from_url, env, env_bool, env_int, secret_from_file
+from trm.lib.env import SQLITE_OPTIONS, database_from_url, env, env_bool, env_int, secret_from_file
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env("TRM_DATA_DIR", str(BASE_DIR.parent / "var")))
@@ -75,7 +75,7 @@ _database_url = env("TRM_DATABASE_URL")
 DATABASES = {"default": database_from_url(_database_url) if _database_url else {
     "ENGINE": "django.db.backends.sqlite3",
     "NAME": str(DATA_DIR / "trm.sqlite3"),
-    "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
+    "OPTIONS": SQLITE_OPTIONS,
 }}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -100,6 +100,13 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise reads it at start; collectstatic fills it
 WHITENOISE_USE_FINDERS = True
+
+# Behind a TLS proxy on the same machine (see docs/admin-guide.md): trust its X-Forwarded-Proto and
+# X-Forwarded-For headers. Never set this when clients can reach the node without the proxy.
+BEHIND_PROXY = env_bool("TRM_BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("TRM_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 SESSION_COOKIE_HTTPONLY = True
 # Sessions end after TRM_SESSION_IDLE_MINUTES without a request (default 30), and with the browser.

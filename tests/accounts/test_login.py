@@ -74,3 +74,12 @@ def test_a_wrong_second_factor_code_keeps_the_door_shut(client, people, settings
     assert client.post("/login/verify", {"code": wrong}).status_code == 400
     assert client.get("/cases/").status_code == 302
     assert AuditEntry.objects.filter(action="auth.second_factor_failed").exists()
+
+
+def test_behind_the_proxy_failures_count_per_real_client_address(client, people, settings):
+    settings.BEHIND_PROXY = True
+    for _ in range(5):
+        client.post("/login", {"username": "giulia", "password": "wrong"}, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    blocked = client.post("/login", {"username": "giulia", "password": "a long test password"}, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    elsewhere = client.post("/login", {"username": "giulia", "password": "a long test password"}, HTTP_X_FORWARDED_FOR="198.51.100.4")
+    assert blocked.status_code == 400 and elsewhere.status_code == 302

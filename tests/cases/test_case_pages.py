@@ -84,3 +84,12 @@ def test_no_page_puts_a_name_in_a_url(giulia):
 
 def test_logged_out_visitors_are_sent_to_the_login_page(client):
     assert client.get("/cases/")["Location"] == "/login"
+
+
+def test_a_case_is_closed_from_its_page_with_a_reason(giulia):
+    giulia.post("/cases/new", {**ELIRA_FORM, "_save": "1"})
+    case = Case.objects.get()
+    assert giulia.post(f"/cases/{case.pk}/close", {"reason": "REFERRED"}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == "CLOSED" and case.closed_at and case.events.last().kind == "CLOSED"
+    assert "name=\"reason\"" not in giulia.get(f"/cases/{case.pk}/").content.decode()

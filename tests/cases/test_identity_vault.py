@@ -91,3 +91,17 @@ def test_a_case_with_a_known_name_leaves_that_name_in_no_log(api, people, elira,
     messages = [record.getMessage() for record in everything_logged.records]
     assert len(messages) > 20, "the requests were logged"
     assert not [m for m in messages if "Elira" in m or "Hoxha" in m or "Campi" in m]
+
+
+def test_a_node_restored_without_its_key_refuses_rather_than_making_a_new_one(api, people, elira, settings, tmp_path):
+    from trm.cases import vault
+    from trm.lib.vault import VaultKeyError
+    settings.DATA_KEY, settings.DATA_KEY_FILE = None, tmp_path / "data.key"
+    vault.keyring.cache_clear()
+    _open(api, people, elira)
+    (tmp_path / "data.key").unlink()
+    vault.keyring.cache_clear()
+    with pytest.raises(VaultKeyError, match="restore the key file"):
+        vault.keyring()
+    assert not (tmp_path / "data.key").exists()
+    vault.keyring.cache_clear()

@@ -54,3 +54,14 @@ def test_deriving_leaves_the_given_report_unchanged(template, elira):
     before = repr(elira)
     reporting.derive(template, elira, today=date(2030, 1, 1))
     assert repr(elira) == before
+
+
+def test_not_knowing_whether_the_age_is_in_doubt_without_a_birth_date_presumes_a_child(template, elira):
+    del elira["data"]["identity"]["date_of_birth"], elira["data"]["identity"]["date_of_birth_precision"]
+    elira["data"]["identity"]["age_uncertain"] = "UNKNOWN"
+    assert _identity(template, elira)["presumed_minor"] is True
+
+
+def test_an_adult_by_a_full_birth_date_is_not_presumed_a_child_when_doubt_is_unknown(template, elira):
+    elira["data"]["identity"].update(date_of_birth="1990-04-02", date_of_birth_precision="DAY", age_uncertain="UNKNOWN")
+    assert _identity(template, elira)["presumed_minor"] is False

@@ -10,31 +10,39 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from trm.audit.services import audit_record
+
 from .models import ApiToken, LoginAttempt, Organisation, Role, User
 
 LOGIN_WINDOW = timedelta(minutes=15)
 LOGIN_FAILURES_ALLOWED = 5
 
 
-def organisation_create(*, name: str, country: str, kind: str) -> Organisation:
-    return Organisation.objects.create(name=name.strip(), country=country.upper(), kind=kind)
+@transaction.atomic
+def organisation_create(*, name: str, country: str, kind: str, actor=None) -> Organisation:
+    organisation = Organisation.objects.create(name=name.strip(), country=country.upper(), kind=kind)
+    audit_record(actor=actor, action="organisation.create", object_type="organisation", object_id=str(organisation.pk))
+    return organisation
 
 
 @transaction.atomic
 def user_create(*, username: str, organisation: Organisation | None, role: str = Role.CASEWORKER,
-                password: str | None = None, language: str = "en") -> tuple[User, str]:
+                password: str | None = None, language: str = "en", actor=None) -> tuple[User, str]:
     """A new user and their password (generated when none is given): print it once, store it nowhere."""
     password = password or secrets.token_urlsafe(12)
     user = User(username=username, organisation=organisation, role=role, language=language)
     user.set_password(password)
     user.save()
+    audit_record(actor=actor, action="user.create", object_type="user", object_id=str(user.pk), detail={"role": role})
     return user, password
 
 
-def token_create(*, user: User) -> str:
+@transaction.atomic
+def token_create(*, user: User, actor=None) -> str:
     """A new API token for ``user``; only its digest is kept, so this is the one time it is seen."""
     raw = "trm_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, prefix=raw[4:12], digest=_digest(raw))
+    token = ApiToken.objects.create(user=user, prefix=raw[4:12], digest=_digest(raw))
+    audit_record(actor=actor, action="token.create", object_type="user", object_id=str(user.pk), detail={"token": token.pk})
     return raw
 
 

@@ -20,6 +20,9 @@ PENDING = "trm_pending_user"
 
 
 def _address(request) -> str:
+    """The client's address: behind the node's own proxy, the one the proxy saw."""
+    if settings.BEHIND_PROXY and request.META.get("HTTP_X_FORWARDED_FOR"):
+        return request.META["HTTP_X_FORWARDED_FOR"].split(",")[-1].strip()[:64]
     return request.META.get("REMOTE_ADDR", "")
 
 

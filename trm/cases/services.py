@@ -171,5 +171,6 @@ def vault_rotate() -> tuple[int, int]:
             NameIndex.objects.bulk_create(NameIndex(case_id=identity.case_id, digest=d, key_version=ring.current) for d in digests)
             count += 1
         os.replace(temporary, path)
+        audit_record(action="vault.rotate", detail={"key_version": ring.current, "identities": count})
     vault.keyring.cache_clear()
     return ring.current, count

@@ -7,4 +7,5 @@ urlpatterns = [
     path("new", views.case_new, name="case-new"),
     path("<int:case_id>/", views.case_detail, name="case-detail"),
     path("<int:case_id>/edit", views.case_edit, name="case-edit"),
+    path("<int:case_id>/close", views.case_close, name="case-close"),
 ]

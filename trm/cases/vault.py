@@ -65,6 +65,11 @@ def keyring() -> crypto.Keyring:
     starts without one makes it too, and says so, because without it no identity can be stored)."""
     path = settings.DATA_KEY_FILE
     if not settings.DATA_KEY and not path.exists():
+        from .models import CaseIdentity
+        if CaseIdentity.objects.exists():
+            # A restored database without its key: a new key would make every identity unreadable.
+            raise crypto.VaultKeyError(f"the vault key file {path} is missing but the database holds identities: "
+                                       "restore the key file from its backup (or set TRM_DATA_KEY)")
         crypto.create_key_file(path)
         logger.warning("created a new data key file %s: back it up, the identity vault cannot be read without it", path)
     return crypto.load_keyring(env_value=settings.DATA_KEY, path=path)

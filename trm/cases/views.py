@@ -123,7 +123,20 @@ def case_detail(request, case_id):
     template = reporting.load_template(case.template, case.template_version)
     language = engine_language(request)
     rendered = reporting.render(template, report, language, answered_only=True)
-    return render(request, "cases/detail.html", {"case": case, "report": rendered, "events": case.events.all()})
+    reasons = forms.choices_for(template, template.fields["log.closure.reason"], language)
+    return render(request, "cases/detail.html", {"case": case, "report": rendered, "events": case.events.all(),
+                                                 "closure_reasons": reasons})
+
+
+@verified_login_required
+@require_http_methods(["POST"])
+def case_close(request, case_id):
+    case = _case_or_404(request.user, case_id)
+    try:
+        services.case_close(actor=request.user, case=case, reason=request.POST.get("reason", "")[:40])
+    except services.CaseInvalid:
+        return redirect("case-detail", case_id=case.pk)
+    return redirect("case-detail", case_id=case.pk)
 
 
 @verified_login_required

@@ -23,11 +23,15 @@ def env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+# WAL for concurrent readers; IMMEDIATE so that writers queue instead of failing (the audit chain relies on it).
+SQLITE_OPTIONS = {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
+
+
 def database_from_url(url: str) -> dict:
     """A Django DATABASES entry from ``postgresql://user:password@host:port/name`` or ``sqlite:///path``."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": parsed.path or ":memory:"}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": parsed.path or ":memory:", "OPTIONS": SQLITE_OPTIONS}
     if parsed.scheme not in ("postgres", "postgresql"):
         raise ValueError(f"TRM_DATABASE_URL: unsupported scheme {parsed.scheme!r} (use postgresql:// or sqlite:///)")
     return {

@@ -35,9 +35,10 @@ def is_minor(birth=None, at=None):
 
 
 def presumed_minor(birth=None, at=None, age_uncertain=None):
-    """A child if the dates say so, or whenever there is doubt about the age (CETS 10(3))."""
+    """A child if the dates say so, or whenever there is doubt about the age (CETS 10(3)); not
+    knowing whether there is doubt, with no date of birth at all, counts as doubt."""
     minor = is_minor(birth, at)
-    if minor or age_uncertain == "YES":
+    if minor or age_uncertain == "YES" or (age_uncertain == "UNKNOWN" and minor is None):
         return True
     if minor is False or age_uncertain in ("NO", "UNKNOWN"):
         return False
