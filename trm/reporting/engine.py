@@ -76,7 +76,8 @@ def validate(template: Template, report: Any, *, today: date | None = None, prof
 
     With ``profile`` (a message type), the report is checked as that message's content: fields the
     type may not carry are errors, only the fields it carries can be required, the derived values
-    it carries are the sender's, and its envelope must name that type.
+    it carries are the sender's, its envelope must name that type, and what applies is not checked
+    again (it may depend on fields the type does not carry; the sender's projection decided it).
     """
     spec = _profile(template, profile)
     errors = check_header(template, report)

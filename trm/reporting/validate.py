@@ -162,8 +162,10 @@ def validate_data(template: Template, data: dict, today: date, carried: frozense
             errors.append(ValidationError(section.key, "invalid_type", {"expected": EXPECTED["group"]}))
             continue
         # A message section (the §A envelope) belongs to messages only, never to a stored case.
+        # A message is checked for what it carries, not for what applies: whether a part applies may
+        # depend on fields its type does not carry, and the sender already cut it to what applies.
         message_only = section.scope == "message" and carried is None
-        if message_only or (applies is not None and not applies(scope)):
+        if message_only or (carried is None and applies is not None and not applies(scope)):
             if _has_input(value, section.fields):
                 errors.append(ValidationError(section.key, "not_applicable"))
             continue
@@ -236,7 +238,7 @@ def _field_check(template: Template, f: Field) -> Check:
             if has_input(value):
                 errors.append(ValidationError(path, "not_in_profile"))
             return
-        if applies is not None and not applies(scope):
+        if carried is None and applies is not None and not applies(scope):
             if has_input(value):
                 errors.append(ValidationError(path, "not_applicable"))
             return
