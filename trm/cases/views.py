@@ -2,6 +2,8 @@
 selector, and render."""
 from __future__ import annotations
 
+import re
+
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -79,10 +81,20 @@ def _form_page(request, template, report, errors, case=None, status=200):
     tree = form_tree(template, report, errors, language)
     lists = sorted({n for s in tree for n in _lists(s["nodes"])})
     options = {kind: forms.world_options(kind, language) for kind in lists}
-    context = {"case": case, "sections": tree, "errors": errors, "datalists": options, "template": template,
-               "error_count": len(errors)}
+    context = {"case": case, "sections": tree, "errors": [_error_link(template, e, language) for e in errors],
+               "datalists": options, "template": template, "error_count": len(errors)}
     name = "cases/form_body.html" if request.headers.get("HX-Request") else "cases/form.html"
     return render(request, name, context, status=status)
+
+
+def _error_link(template, error, language) -> dict:
+    """An error as the summary shows it: the field's label (with its row number) and the message."""
+    path = re.sub(r"\[\d+\]", "", error.path)
+    field = template.fields.get(path)
+    label = reporting.i18n.gettext(field.label, language) if field else error.path
+    rows = [int(n) + 1 for n in re.findall(r"\[(\d+)\]", error.path)]
+    suffix = "".join(f" {n}" for n in rows)
+    return {"path": error.path, "label": f"{label}{suffix}", "message": error.message(language)}
 
 
 def _lists(nodes):
