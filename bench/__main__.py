@@ -1,10 +1,11 @@
 """``make bench``: figures and ratios, printed side by side in one run (DESIGN.md, Performance)."""
-from bench import validation
+from bench import node, validation
 
 
 def main() -> None:
     print("trm benchmarks (figures from this machine, this run)\n")
     validation.run()
+    node.run()
 
 
 if __name__ == "__main__":
