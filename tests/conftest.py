@@ -66,6 +66,7 @@ class Persona:
 def people(db, settings):
     from trm.accounts.services import organisation_create, token_create, user_create
     settings.REQUIRE_MFA = False
+    settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
     italy = organisation_create(name="On the Road, Apulia", country="IT", kind="NGO")
     albania = organisation_create(name="National contact point of Albania", country="AL", kind="NATIONAL_CONTACT_POINT")
     cast = {}
