@@ -118,11 +118,19 @@ def _django(debug: bool = False) -> None:
     django.setup()
 
 
+def _analyze() -> None:
+    """Refresh the query planner's statistics, so that a search by name starts from the name index."""
+    from django.db import connection
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def serve(args) -> int:
     """Run the node with gunicorn; static files are served by whitenoise."""
     _django()
     from django.core.management import call_command
     call_command("migrate", interactive=False, verbosity=0)
+    _analyze()
     call_command("collectstatic", interactive=False, verbosity=0)
     from gunicorn.app.wsgiapp import run
     sys.argv = ["gunicorn", "trm.wsgi:application", "--bind", args.bind, "--workers", str(args.workers),
@@ -169,6 +177,7 @@ def init(args) -> int:
         vault.create_key_file(settings.DATA_KEY_FILE)
         print(f"vault key: {settings.DATA_KEY_FILE} created (mode 0600). Back it up apart from the database.")
     call_command("migrate", interactive=False, verbosity=0)
+    _analyze()
     print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} ready")
     return 0
 

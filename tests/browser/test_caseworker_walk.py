@@ -67,8 +67,8 @@ def choose_language(page, code):
 
 
 def field(path):
-    """The wrapper of a form field (its id holds dots, so no #id selector)."""
-    return f'[id="f-{path}"]'
+    """The wrapper of a form field: the one holding the input of that name."""
+    return f'.field:has([name="{path}"])'
 
 
 def named(path):

@@ -86,3 +86,9 @@ def test_bad_bodies_get_a_4xx_never_a_5xx(api, people, body):
 
 def test_without_a_token_the_api_answers_401(api, elira):
     assert api(None, "get", "/api/v1/cases").status_code == 401
+
+
+@pytest.mark.parametrize("query", ["limit=-180", "offset=1176181878670780048343040", "limit=100000"])
+def test_a_page_out_of_range_is_a_clear_422(api, people, query):
+    response = api(people["giulia"], "get", f"/api/v1/cases?{query}")
+    assert response.status_code == 422 and response.json()["errors"][0]["code"] == "invalid_request"

@@ -93,3 +93,10 @@ def test_a_case_is_closed_from_its_page_with_a_reason(giulia):
     case.refresh_from_db()
     assert case.status == "CLOSED" and case.closed_at and case.events.last().kind == "CLOSED"
     assert "name=\"reason\"" not in giulia.get(f"/cases/{case.pk}/").content.decode()
+
+
+def test_the_edit_page_of_a_childs_labour_case_stays_under_100_kb(giulia, api, people, elira):
+    case_id = api(people["giulia"], "post", "/api/v1/cases", elira).json()["id"]
+    page = giulia.get(f"/cases/{case_id}/edit")
+    assert page.status_code == 200 and 'id="section-child"' in page.content.decode()
+    assert len(page.content) < 100_000, len(page.content)

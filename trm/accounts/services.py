@@ -15,6 +15,7 @@ from trm.audit.services import audit_record
 from .models import ApiToken, LoginAttempt, Organisation, Role, User
 
 LOGIN_WINDOW = timedelta(minutes=15)
+TOKEN_USE_RESOLUTION = timedelta(hours=1)
 LOGIN_FAILURES_ALLOWED = 5
 
 
@@ -51,7 +52,9 @@ def token_user(raw: str) -> User | None:
     token = ApiToken.objects.select_related("user").filter(digest=_digest(raw), is_revoked=False).first()
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # not a write on every request
     return token.user
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import translation
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from trm import reporting
 from trm.web.views import engine_language
@@ -14,6 +14,7 @@ from . import selectors, services
 from .models import Case
 
 router = Router(tags=["cases"])
+MAX_OFFSET = 10_000_000
 
 
 class CaseSummary(Schema):
@@ -105,20 +106,19 @@ class Search(Schema):
     country: str = ""
     exploitation: str = ""
     minor: bool | None = None
-    limit: int = 50
-    offset: int = 0
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def _page(request, search: Search) -> list[dict]:
     cases = selectors.case_list_for(user=request.user, query=search.q[:200], status=search.status, stage=search.stage,
                                     country=search.country, exploitation=search.exploitation, minor=search.minor)
-    start = max(search.offset, 0)
-    return [_summary(c) for c in cases[start: start + min(max(search.limit, 1), 200)]]
+    return [_summary(c) for c in cases[search.offset: search.offset + search.limit]]
 
 
 @router.get("", response=list[CaseSummary], summary="Cases of your organisation, filtered (no search by name here)")
 def list_cases(request, status: str = "", stage: str = "", country: str = "", exploitation: str = "",
-               minor: bool | None = None, limit: int = 50, offset: int = 0):
+               minor: bool | None = None, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=10_000_000)):
     return _page(request, Search(status=status, stage=stage, country=country, exploitation=exploitation,
                                  minor=minor, limit=limit, offset=offset))
 

@@ -6,6 +6,7 @@ engine's error paths point straight at the input that caused them.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from trm import reporting
@@ -111,13 +112,37 @@ def choices_for(template: Template, f: Field, language: str) -> list[tuple[str, 
     return [(c.code, gettext(c.label, language)) for c in codes]
 
 
-def world_options(kind: str, language: str) -> list[tuple[str, str]]:
-    codes = world.CODES_BY_TYPE[kind]()
+# Suggested languages: the fifteen of the interface, those victims and interpreters often need
+# (DOMAIN §5.1) and the languages of the main routes. Any other ISO 639 code may still be typed.
+SUGGESTED_LANGUAGES = (
+    "en", "sq", "bs", "bg", "hr", "mk", "ro", "sr", "cnr", "it", "de", "el", "fr", "nl",
+    "rom", "tr", "ru", "uk", "hu", "sk", "cs", "pl", "ar", "ur", "bn", "ne", "hi", "pa", "fa", "ps",
+    "so", "ti", "am", "es", "pt", "zh", "vi", "tl", "ka", "hy", "az", "uz", "ku", "yo", "ig", "ha",
+)
+
+
+SUGGESTED_SCRIPTS = ("Latn", "Cyrl", "Grek", "Arab", "Hebr", "Armn", "Geor", "Deva", "Beng", "Guru", "Hans", "Hant",
+                     "Ethi", "Thai", "Mymr", "Khmr", "Taml", "Sinh", "Kore", "Jpan")
+SUGGESTED_CURRENCIES = ("EUR", "ALL", "BAM", "BGN", "MKD", "MDL", "RON", "RSD", "CHF", "GBP", "USD", "TRY", "UAH",
+                        "HUF", "CZK", "PLN", "SEK", "NOK", "DKK")
+SUGGESTED = {"language": SUGGESTED_LANGUAGES, "script": SUGGESTED_SCRIPTS, "currency": SUGGESTED_CURRENCIES}
+
+
+@lru_cache(maxsize=64)
+def world_options(kind: str, language: str) -> tuple[tuple[str, str], ...]:
+    """(code, name) suggestions for a country, language, script or currency field, by name. Every
+    country is offered; for the others the usual ones are, and any other valid code may be typed."""
+    codes = SUGGESTED.get(kind) or world.CODES_BY_TYPE[kind]()
     name = world.NAME_BY_TYPE[kind]
-    return sorted(((c, name(c, language)) for c in codes), key=lambda pair: pair[1])
+    return tuple(sorted(((c, name(c, language)) for c in codes), key=lambda pair: pair[1]))
 
 
-def widget(f: Field) -> str:
+LONG_LIST = 40  # a code list longer than this is offered once per page (a datalist), not in every select
+
+
+def widget(f: Field, template: Template | None = None) -> str:
+    if f.type == "code" and template is not None and len(template.code_lists[f.codes].codes) > LONG_LIST:
+        return "datalist"
     if f.type in ("code", "yes_no_unknown"):
         return "select"
     if f.type == "codes":

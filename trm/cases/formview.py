@@ -69,9 +69,11 @@ def _nodes(template, fields, prefix, places, by_path, language, triggers) -> lis
             node["children"] = _nodes(template, f.fields, path, places, by_path, language, triggers)
         else:
             node["kind"] = "field"
-            node["widget"] = widget(f)
+            node["widget"] = widget(f, template)
             node["choices"] = choices_for(template, f, language)
             node["list"] = {"countries": "country"}.get(f.type, f.type) if f.type in ("country", "countries", "language", "script", "currency") else None
+            if node["widget"] == "datalist" and f.codes:
+                node["list"], node["choices"] = f"code-{f.codes}", None
             node["display"] = reporting.display_value(template, f, place.value, language) if f.is_derived else None
             if f.type == "countries" and isinstance(place.value, list):
                 node["value"] = ", ".join(place.value)

@@ -80,11 +80,18 @@ def _form_page(request, template, report, errors, case=None, status=200):
     language = engine_language(request)
     tree = form_tree(template, report, errors, language)
     lists = sorted({n for s in tree for n in _lists(s["nodes"])})
-    options = {kind: forms.world_options(kind, language) for kind in lists}
+    options = {kind: _options(template, kind, language) for kind in lists}
     context = {"case": case, "sections": tree, "errors": [_error_link(template, e, language) for e in errors],
                "datalists": options, "template": template, "error_count": len(errors)}
     name = "cases/form_body.html" if request.headers.get("HX-Request") else "cases/form.html"
     return render(request, name, context, status=status)
+
+
+def _options(template, kind: str, language: str):
+    if kind.startswith("code-"):
+        codes = template.code_lists[kind[5:]]
+        return [(c.code, reporting.i18n.gettext(c.label, language)) for c in codes.codes]
+    return forms.world_options(kind, language)
 
 
 def _error_link(template, error, language) -> dict:

@@ -1,0 +1,1 @@
+"""Exchange between nodes: envelopes, receipts and the signed trust list."""
