@@ -216,9 +216,9 @@ def validate_document(document: object) -> None:
         raise TrustListError("participants: must be a non-empty list")
     for index, participant in enumerate(participants):
         _validate_participant(participant, f"participants[{index}]")
-    _unique([p["node_id"] for p in participants], "participants: node_id")
+    _unique([p["node_id"] for p in participants], "participants[].node_id")
     _unique([key["jwk"]["kid"] for p in participants for key in p["signing_keys"] + p["encryption_keys"]],
-            "participants: key kid")
+            "participants[].*_keys[].jwk.kid")
 
 
 def _validate_participant(participant: object, path: str) -> None:
@@ -242,6 +242,7 @@ def _endpoint(url: object, path: str) -> None:
     try:
         parts = urlsplit(url) if isinstance(url, str) else None
         hostname = parts.hostname if parts else None
+        _ = parts.port if parts else None  # raises on a port that is not a number in range
     except ValueError:
         raise TrustListError(problem) from None
     if not parts or not hostname or parts.username is not None or parts.password is not None:
