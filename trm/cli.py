@@ -68,6 +68,13 @@ def case_validate(args) -> int:
     return 0 if not errors else 1
 
 
+def case_check(args) -> int:
+    from trm.workflow.command import case_check as check
+    code, text = check(args.file, args.at, args.json)
+    print(text)
+    return code
+
+
 # --- trm ilo assess ---------------------------------------------------------------------------
 
 def ilo_assess(args) -> int:
@@ -269,6 +276,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("file")
     validate.add_argument("--lang", default="en", help="language of the error messages")
     validate.set_defaults(run=case_validate)
+
+    check = case.add_parser("check", help="the rule results and deadlines of a case report; exit 1 if a rule fails")
+    check.add_argument("file")
+    check.add_argument("--at", help="the day to check on (YYYY-MM-DD; default today)")
+    check.add_argument("--json", action="store_true", help="print a JSON result")
+    check.set_defaults(run=case_check)
 
     ilo_parser = commands.add_parser("ilo", help="ILO/EC operational indicators").add_subparsers(dest="action", required=True)
     assess = ilo_parser.add_parser("assess", help="assess a set of present indicators (advisory)")

@@ -40,6 +40,7 @@ ELIRA = {
                 {"id": "EX04", "present": "YES", "source": "SELF_REPORT"},
                 {"id": "CD01", "present": "YES", "source": "OBSERVATION"}]}],
         },
+        "protection": {"reflection_period": {"granted": True, "start": "2026-11-22"}},
         "child": {"unaccompanied_status": "UNACCOMPANIED", "guardian": {"requested_on": "2026-11-21", "appointed": False}},
     },
 }

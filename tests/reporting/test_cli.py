@@ -77,3 +77,10 @@ def test_the_xlsform_export_needs_a_file_name():
 @pytest.mark.parametrize("args", [["--help"], ["template", "--help"], ["case", "validate", "--help"]])
 def test_help_is_available_for_every_level(args):
     assert trm(*args).returncode == 0
+
+
+def test_case_check_names_the_missing_reflection_period_and_exits_one():
+    result = trm("case", "check", str(EXAMPLES / "elira-valid" / "report.json"), "--at", "2026-12-03", "--json")
+    rules = {r["id"]: r for r in json.loads(result.stdout)["rules"]}
+    assert result.returncode == 1 and rules["R-REFL-30"]["status"] == "FAIL"
+    assert rules["R-MINOR-PRESUME"]["status"] == "PASS"

@@ -1,0 +1,79 @@
+"""``trm case check FILE [--at DATE] [--json]``: the rule catalogue and deadlines of one case report.
+
+Exit status: 0 when no rule fails, 1 when one does, 2 when the file cannot be read or is not a
+valid report of the template (the engine's validation errors are printed).
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from trm import reporting
+from trm.workflow import rules
+
+
+def case_check(file: str, at: str | None, as_json: bool) -> tuple[int, str]:
+    """(exit status, text to print) for checking the report in ``file`` as of ``at`` (today by default)."""
+    try:
+        today = date.fromisoformat(at) if at else date.today()
+    except ValueError:
+        return 2, _problem("at", "invalid_date", "--at takes a date as YYYY-MM-DD.", as_json)
+    report, unreadable = _read(file)
+    if unreadable:
+        return 2, _problem("", "unreadable", unreadable, as_json)
+    return _check(report, today, as_json)
+
+
+def _read(file: str) -> tuple[object, str | None]:
+    try:
+        return json.loads(Path(file).read_text(encoding="utf-8")), None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+        return None, type(error).__name__ if isinstance(error, RecursionError) else str(error)[:200]
+
+
+def _check(report, today: date, as_json: bool) -> tuple[int, str]:
+    template = reporting.template_for_report(report)
+    errors = reporting.validate(template, report, today=today)
+    if errors:
+        return 2, _invalid(template, errors, as_json)
+    ruleset = rules.load_rules()
+    try:
+        result = rules.check_report(ruleset, template, report, today=today)
+    except rules.TemplateMismatch as error:
+        return 2, _problem("version", "no_rules", str(error), as_json)
+    return (1 if result.failed else 0), _dump(result.as_dict()) if as_json else _text(result)
+
+
+def _dump(value) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def _problem(path: str, code: str, message: str, as_json: bool) -> str:
+    if as_json:
+        return _dump({"valid": False, "errors": [{"path": path, "code": code, "message": message}]})
+    return f"trm: {message}"
+
+
+def _invalid(template: reporting.Template, errors, as_json: bool) -> str:
+    if as_json:
+        return _dump({"valid": False, "template": template.id, "errors": [e.as_dict() for e in errors]})
+    lines = [f"trm: not a valid {template.id} report:"]
+    return "\n".join(lines + [f"  {e.path or '(report)'}: {e.message()} [{e.code}]" for e in errors])
+
+
+def _text(result: rules.CheckResult) -> str:
+    lines = [f"{result.template} checked at {result.at.isoformat()}"]
+    lines += [_rule_line(r) for r in result.rules]
+    lines += [_deadline_line(d) for d in result.deadlines]
+    return "\n".join(lines)
+
+
+def _rule_line(result: rules.RuleResult) -> str:
+    reasons = "; ".join(f"{r.code}: {r.text()}" for r in result.reasons)
+    return f"{result.id:<21} {result.status:<15} {reasons}".rstrip()
+
+
+def _deadline_line(deadline: rules.Deadline) -> str:
+    due = deadline.due.isoformat()
+    return f"{deadline.id:<21} {deadline.status:<15} due {due}  {deadline.what.format(**deadline.params)}"
