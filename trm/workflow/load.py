@@ -292,7 +292,7 @@ def _requirement(raw: Any, rule_id, transitions: dict, template, problems: list[
     if "guards" in raw:
         return _included_guards(raw["guards"], rule_id, when, transitions, problems, place)
     if raw.get("code") not in REASONS:
-        problems.append(f"{place}: {raw.get('code')!r} is not a known reason code")
+        problems.append(f"{place}: {raw.get('code')!r} is not a reason code of the rules")
         return []
     test = _test(raw, template, problems, place)
     return [Requirement(raw["code"], rule_id or raw.get("rule"), test, when)] if test else []
