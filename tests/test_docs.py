@@ -41,9 +41,10 @@ def test_every_command_is_documented_with_its_options():
 def _routes(patterns, prefix=""):
     for pattern in patterns:
         route = prefix + str(pattern.pattern)
+        if route.lstrip("^").startswith("api/"):
+            continue  # the API is documented in api.md and checked against its OpenAPI below
         if hasattr(pattern, "url_patterns"):
-            if not route.startswith("api/"):
-                yield from _routes(pattern.url_patterns, route)
+            yield from _routes(pattern.url_patterns, route)
         else:
             yield "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", route).replace("<case_id>", "<id>")
 

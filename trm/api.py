@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.utils import translation
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError as NinjaValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from trm.accounts.services import token_user
@@ -36,6 +36,13 @@ def invalid_request(request, exc):
     return error_response(request, 422, errors)
 
 
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    """Malformed JSON and the like: the same error shape as everything else."""
+    return error_response(request, exc.status_code, [{"path": "", "code": "invalid_request",
+                                                      "message": translation.gettext("This request is not valid.")}])
+
+
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
     return error_response(request, 401, [{"path": "", "code": "unauthenticated",
@@ -45,3 +52,10 @@ def unauthenticated(request, exc):
 from trm.cases.api import router as cases_router  # noqa: E402
 
 api.add_router("/cases", cases_router)
+
+
+def not_found(request, rest=""):
+    """Any other address under /api/v1/: a JSON 404, like every API error."""
+    from django.http import JsonResponse
+    return JsonResponse({"errors": [{"path": "", "code": "not_found", "message": translation.gettext("No such address.")}]},
+                        status=404)

@@ -169,23 +169,27 @@ def demo(args) -> int:
 
 
 def init(args) -> int:
-    """Set up this node: data directory, secret key, vault key file, database."""
+    """Set up this node: data directory, database, vault key file."""
     _django()
     from django.conf import settings
     from django.core.management import call_command
 
     from trm.lib import vault
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-    if settings.DATA_KEY:
-        print("vault key: from TRM_DATA_KEY")
-    elif settings.DATA_KEY_FILE.exists():
-        print(f"vault key: {settings.DATA_KEY_FILE} (kept)")
-    else:
-        vault.create_key_file(settings.DATA_KEY_FILE)
-        print(f"vault key: {settings.DATA_KEY_FILE} created (mode 0600). Back it up apart from the database.")
     call_command("migrate", interactive=False, verbosity=0)
     _analyze()
     print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} ready")
+    existed = settings.DATA_KEY or settings.DATA_KEY_FILE.exists()
+    try:
+        from trm.cases.vault import keyring
+        keyring()  # makes the key file on a new node; refuses on a database that holds identities
+    except vault.VaultKeyError as error:
+        print(f"trm: {error}", file=sys.stderr)
+        return 2
+    source = "from TRM_DATA_KEY" if settings.DATA_KEY else f"{settings.DATA_KEY_FILE} ({'kept' if existed else 'created, mode 0600'})"
+    print(f"vault key: {source}")
+    if not existed:
+        print("  back the key file up apart from the database: without it no identity can be read")
     return 0
 
 
@@ -256,6 +260,104 @@ def audit_verify(args) -> int:
     return 1
 
 
+# --- trm directory, trm coordinator -----------------------------------------------------------
+
+def _say(result: tuple[int, str]) -> int:
+    code, text = result
+    if text:
+        print(text, file=sys.stdout if code == 0 else sys.stderr)
+    return code
+
+
+def directory_keys(args) -> int:
+    _django()
+    from trm.directory import commands
+    return _say(commands.init_keys(args.node_id))
+
+
+def directory_export(args) -> int:
+    _django()
+    from trm.directory import commands
+    return _say(commands.export_public_keys(args.output))
+
+
+def directory_trust_coordinator(args) -> int:
+    _django()
+    from trm.directory import commands
+    return _say(commands.set_coordinator(args.file, replace=args.replace))
+
+
+def directory_import(args) -> int:
+    _django()
+    from trm.directory import commands
+    return _say(commands.import_list(args.file))
+
+
+def directory_show(args) -> int:
+    _django()
+    from trm.directory import commands
+    return _say(commands.show())
+
+
+def coordinator_init(args) -> int:  # the coordinator's machine needs no node
+    from trm.directory import commands
+    return _say(commands.coordinator_init(args.key))
+
+
+def coordinator_add(args) -> int:
+    from trm.directory import commands
+    return _say(commands.add_participant(
+        args.document, args.keys_file, country=args.country, organisations=args.organisation, roles=args.role,
+        endpoint=args.endpoint, templates=args.template or ["trm-case-report@1.0"], languages=args.language,
+        network=args.network))
+
+
+def coordinator_sign(args) -> int:
+    from trm.directory import commands
+    return _say(commands.sign(args.document, args.key, args.output, days=args.days))
+
+
+def _directory_parsers(commands) -> None:
+    directory = commands.add_parser("directory", help="this node's keys and the network's trust list").add_subparsers(dest="action", required=True)
+    keys_parser = directory.add_parser("keys", help="generate this node's signing and encryption keys (once)")
+    keys_parser.add_argument("node_id", metavar="NODE_ID", help="this node's id in the network, e.g. rs-beograd")
+    keys_parser.set_defaults(run=directory_keys)
+    export_keys = directory.add_parser("export", help="this node's public keys, to send to the network coordinator")
+    export_keys.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output)")
+    export_keys.set_defaults(run=directory_export)
+    trust = directory.add_parser("trust-coordinator", help="trust the network coordinator's public key (its .pub file)")
+    trust.add_argument("file", metavar="FILE")
+    trust.add_argument("--replace", action="store_true", help="replace the coordinator key this node trusts")
+    trust.set_defaults(run=directory_trust_coordinator)
+    load = directory.add_parser("import", help="verify a signed trust list and make it current; exit 1 if refused")
+    load.add_argument("file", metavar="FILE")
+    load.set_defaults(run=directory_import)
+    show = directory.add_parser("show", help="the current trust list: network, version, expiry, participants")
+    show.set_defaults(run=directory_show)
+
+    coordinator = commands.add_parser("coordinator", help="the network coordinator's tools (files only, no node)").add_subparsers(dest="action", required=True)
+    init_key = coordinator.add_parser("init", help="create the coordinator's key: KEY_FILE (mode 0600) and KEY_FILE.pub")
+    init_key.add_argument("key", metavar="KEY_FILE")
+    init_key.set_defaults(run=coordinator_init)
+    add = coordinator.add_parser("add", help="add a node to the draft trust list, from the public keys file it sent")
+    add.add_argument("keys_file", metavar="KEYS_FILE")
+    add.add_argument("--document", required=True, metavar="FILE", help="the draft (JSON); created if missing")
+    add.add_argument("--network", help="the network's name: needed to start a new draft")
+    add.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 (XK for Kosovo*)")
+    add.add_argument("--organisation", action="append", required=True, metavar="NAME", help="repeat for several")
+    add.add_argument("--role", action="append", required=True, metavar="ROLE", help="an UPPER_SNAKE code; repeat for several")
+    add.add_argument("--endpoint", required=True, metavar="URL", help="https URL of the node's exchange inbox")
+    add.add_argument("--template", action="append", metavar="NAME@VERSION", help="accepted template version (default trm-case-report@1.0)")
+    add.add_argument("--language", action="append", required=True, metavar="CODE", help="BCP 47 code; repeat for several")
+    add.set_defaults(run=coordinator_add)
+    sign = coordinator.add_parser("sign", help="sign the draft: the trust list that every node imports")
+    sign.add_argument("--document", required=True, metavar="FILE", help="the draft (JSON)")
+    sign.add_argument("--key", required=True, metavar="KEY_FILE", help="the coordinator's private key file")
+    sign.add_argument("-o", "--output", required=True, metavar="FILE", help="the signed trust list to write")
+    sign.add_argument("--days", type=int, default=90, help="how long the list is valid (default 90)")
+    sign.set_defaults(run=coordinator_sign)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trm", description="trm: a Transnational Referral Mechanism node and its tools.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -318,6 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
     keys = commands.add_parser("keys", help="the identity vault's keys").add_subparsers(dest="action", required=True)
     rotate = keys.add_parser("rotate", help="add a new vault key and re-encrypt every identity with it")
     rotate.set_defaults(run=keys_rotate)
+
+    _directory_parsers(commands)
 
     audit = commands.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
     verify = audit.add_parser("verify", help="check the hash chain; exit 1 naming the first bad entry")

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "trm.accounts",
     "trm.audit",
     "trm.cases",
+    "trm.directory",
     "trm.web",
 ]
 AUTH_USER_MODEL = "accounts.User"

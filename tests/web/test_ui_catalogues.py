@@ -74,3 +74,22 @@ def test_serbian_cyrillic_is_serbian_latin_transliterated_entry_for_entry():
 def test_the_albanian_interface_does_not_say_cases_in_english():
     with translation.override("sq"):
         assert translation.gettext("Cases") != "Cases"
+
+
+def test_every_interface_text_is_in_the_catalogues():
+    """Texts in templates and code that makemessages would collect are all in the catalogue (and so,
+    by the tests above, translated in every language)."""
+    import re
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+    root = Path(__file__).resolve().parents[2] / "trm"
+    found = set()
+    for path in root.rglob("*.html"):
+        found |= set(re.findall(r'{% translate "([^"]+)"', path.read_text()))
+    for path in root.rglob("*.py"):
+        if "reporting" not in path.parts and "migrations" not in path.parts:
+            found |= set(re.findall(r'\b(?:_|gettext|gettext_lazy)\("([^"]+)"\)', path.read_text()))
+    with (root / "locale" / "sq" / "LC_MESSAGES" / "django.po").open("rb") as handle:
+        known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    assert found and sorted(found - known) == []

@@ -60,6 +60,11 @@ def _after_password(request, user: User):
     return redirect("login-verify")
 
 
+def _second_factor_key(user: User) -> str:
+    """Failed codes count apart from failed passwords, so a right password does not clear them."""
+    return f"{user.username}\x00second-factor"
+
+
 def _pending_user(request) -> User | None:
     user_id = request.session.get(PENDING)
     return User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
@@ -76,19 +81,20 @@ def login_verify(request):
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
     error = None
     if request.method == "POST":
-        if login_is_throttled(username=user.username, address=_address(request)):
+        if login_is_throttled(username=_second_factor_key(user), address=_address(request)):
             error = _("Too many failed attempts. Wait fifteen minutes and try again.")
         elif device.verify_token(request.POST.get("code", "").replace(" ", "")):
             if not device.confirmed:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
+                audit_record(actor=user, action="auth.second_factor_enrolled")
             del request.session[PENDING]
             auth_login(request, user)
             otp_login(request, device)
             audit_record(actor=user, action="auth.login")
             return redirect("case-list")
         else:
-            login_failed(username=user.username, address=_address(request))
+            login_failed(username=_second_factor_key(user), address=_address(request))
             audit_record(actor=user, action="auth.second_factor_failed")
             error = _("That code is not right. Enter the six digits your app shows now.")
     context = {"error": error, "enrol": not device.confirmed}

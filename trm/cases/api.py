@@ -142,8 +142,7 @@ def get_case(request, case_id: int):
 def patch_case(request, case_id: int, patch: ReportPatch):
     try:
         case = selectors.case_get_for(user=request.user, case_id=case_id)
-        report = merge_patch(selectors.case_report_for(user=request.user, case=case, purpose="update"), patch.as_patch())
-        case = services.case_update(actor=request.user, case=case, report=report)
+        case = services.case_patch(actor=request.user, case=case, patch=patch.as_patch())
     except selectors.CaseNotFound:
         return _not_found(request)
     except services.CaseInvalid as invalid:
@@ -224,17 +223,4 @@ def withdraw_consent(request, case_id: int, index: int, body: Withdrawal):
     return Status(200, _consents(request, case))
 
 
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386: objects merge key by key, null removes, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
-
-
-__all__ = ["router", "merge_patch", "reporting"]
+__all__ = ["router", "reporting"]

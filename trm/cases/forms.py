@@ -75,9 +75,13 @@ def report_from_post(template: Template, post, language: str) -> dict:
 
 
 def _put(data: dict, steps, value) -> None:
+    """Set ``value`` at ``steps`` in ``data``, creating objects and items on the way; a step that
+    meets something of another shape (a hostile or stale field name) is ignored."""
     node: Any = data
     for position, (key, index) in enumerate(steps):
         last = position == len(steps) - 1
+        if not isinstance(node, dict):
+            return
         if index is None:
             if last:
                 node[key] = value
@@ -85,9 +89,46 @@ def _put(data: dict, steps, value) -> None:
             node = node.setdefault(key, {})
             continue
         items = node.setdefault(key, [])
+        if not isinstance(items, list):
+            return
         while len(items) <= index:
             items.append({})
         node = items[index]
+
+
+def change_rows(template: Template, data: dict, *, add: str = "", remove: str = "") -> None:
+    """Add an item to a repeat (``add`` names the new item, such as ``identity.names[2]``) or remove
+    one (``remove`` names it). Anything that is not an item of a repeat of the template is ignored."""
+    for action, path in (("add", add), ("remove", remove)):
+        steps = _steps(path) if path else None
+        if not steps or steps[-1][1] is None or len(steps) < 2:
+            continue
+        field = _field_for(template, steps)
+        if field is None or not field.repeat:
+            continue
+        container = _container(data, steps[:-1])
+        if container is None:
+            continue
+        items = container.setdefault(steps[-1][0], [])
+        if not isinstance(items, list):
+            continue
+        if action == "add":
+            items.append({})
+        elif steps[-1][1] < len(items):
+            del items[steps[-1][1]]
+
+
+def _container(data: dict, steps):
+    node: Any = data
+    for key, index in steps:
+        if not isinstance(node, dict):
+            return None
+        node = node.setdefault(key, {}) if index is None else _item(node.get(key), index)
+    return node if isinstance(node, dict) else None
+
+
+def _item(items, index: int):
+    return items[index] if isinstance(items, list) and index < len(items) else None
 
 
 def _compact(value):
@@ -154,4 +195,4 @@ def widget(f: Field, template: Template | None = None) -> str:
     }.get(f.type, "text")
 
 
-__all__ = ["report_from_post", "choices_for", "world_options", "widget", "reporting"]
+__all__ = ["change_rows", "report_from_post", "choices_for", "world_options", "widget", "reporting"]

@@ -27,7 +27,9 @@ def trigger_paths(template: Template) -> frozenset[str]:
     return cache
 
 
-def form_tree(template: Template, report: dict, errors: list, language: str, today: date | None = None) -> list[dict]:
+def form_tree(template: Template, report: dict, errors: list, language: str, today: date | None = None,
+              hidden: frozenset[str] = frozenset()) -> list[dict]:
+    """The sections that apply, with their fields, leaving out what the reader may not see."""
     by_path: dict[str, list[str]] = {}
     for error in errors:
         by_path.setdefault(error.path, []).append(error.message(language))
@@ -41,17 +43,17 @@ def form_tree(template: Template, report: dict, errors: list, language: str, tod
         sections.append({
             "key": section.key, "ref": section.ref, "label": gettext(section.label, language),
             "help": gettext(section.help, language), "errors": by_path.get(section.key, []),
-            "nodes": _nodes(template, section.fields, section.key, places, by_path, language, triggers),
+            "nodes": _nodes(template, section.fields, section.key, places, by_path, language, triggers, hidden),
         })
     return sections
 
 
-def _nodes(template, fields, prefix, places, by_path, language, triggers) -> list[dict]:
+def _nodes(template, fields, prefix, places, by_path, language, triggers, hidden) -> list[dict]:
     nodes = []
     for f in fields:
         path = f"{prefix}.{f.key}"
         place = places.get(path)
-        if place is None or not place.applies:
+        if place is None or not place.applies or all(x.sensitivity in hidden for x in f.walk() if not x.is_group):
             continue
         node = {
             "path": path, "label": gettext(f.label, language), "help": gettext(f.help, language),
@@ -61,12 +63,12 @@ def _nodes(template, fields, prefix, places, by_path, language, triggers) -> lis
         if f.is_group and f.repeat:
             count = len(place.value) if isinstance(place.value, list) else 0
             node["kind"] = "repeat"
-            node["items"] = [{"path": f"{path}[{i}]", "nodes": _nodes(template, f.fields, f"{path}[{i}]", places, by_path, language, triggers)}
+            node["items"] = [{"path": f"{path}[{i}]", "nodes": _nodes(template, f.fields, f"{path}[{i}]", places, by_path, language, triggers, hidden)}
                              for i in range(count)]
             node["next"] = f"{path}[{count}]"
         elif f.is_group:
             node["kind"] = "group"
-            node["children"] = _nodes(template, f.fields, path, places, by_path, language, triggers)
+            node["children"] = _nodes(template, f.fields, path, places, by_path, language, triggers, hidden)
         else:
             node["kind"] = "field"
             node["widget"] = widget(f, template)

@@ -56,6 +56,9 @@ def case_list_for(*, user, query: str = "", status: str = "", country: str = "",
     index: spelling variants of case and accents match, other names do not)."""
     cases = _visible_to(user)
     query = query.strip()
+    if query:
+        # A search confirms whether someone is known here: who searched, and how, is recorded; never for whom.
+        audit_record(actor=user, action="case.search", detail={"by": "reference" if REFERENCE.fullmatch(query) else "name"})
     if REFERENCE.fullmatch(query):
         cases = cases.filter(reference=query.upper())
     elif query:

@@ -2,8 +2,10 @@
 nothing when the report is not valid; each is one transaction with its timeline event and audit."""
 from __future__ import annotations
 
+import copy
 import json
 from datetime import date
+from typing import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +15,7 @@ from trm.audit.services import audit_record
 
 from . import vault
 from .models import Case, CaseEvent, CaseIdentity, CaseSequence, CaseStatus, EventKind, NameIndex
-from .selectors import CaseNotFound, case_get_for, case_report_for, stored_report
+from .selectors import CaseNotFound, case_get_for, stored_report
 
 
 class CaseInvalid(Exception):
@@ -92,18 +94,33 @@ def case_create(*, actor, report: dict, today: date | None = None) -> Case:
     return case
 
 
+class CaseConflict(Exception):
+    """The case changed after the version its editor started from."""
+
+
 @transaction.atomic
-def case_update(*, actor, case: Case, report: dict, today: date | None = None, kind: str = EventKind.UPDATED) -> Case:
-    """Replace a case's report with a new version of it; the timeline names the changed fields."""
+def case_change(*, actor, case: Case, change: Callable[[dict], dict | None], kind: str = EventKind.UPDATED,
+                today: date | None = None, expected_version: int | None = None) -> Case:
+    """Read, change and write a case under one lock, so that no change is lost to another.
+
+    ``change`` receives the report as the actor may see it and changes it in place (or returns a
+    new one); what the actor may not see is kept as it was. With ``expected_version`` (the version
+    an editor started from), a case changed since then is refused with :class:`CaseConflict`."""
     _require_case_role(actor)
     case = Case.objects.select_for_update().get(pk=case_get_for(user=actor, case_id=case.pk).pk)
+    if expected_version is not None and expected_version != case.version:
+        raise CaseConflict()
     before = stored_report(case)
     stored_template = reporting.load_template(case.template, case.template_version)
-    report = reporting.restore_hidden(stored_template, report, before, actor.hidden_sensitivities)
+    hidden = actor.hidden_sensitivities
+    visible = reporting.redact(stored_template, copy.deepcopy(before), hidden)
+    changed = change(visible)
+    report = reporting.restore_hidden(stored_template, visible if changed is None else changed, before, hidden)
     template, derived = _checked(report, today)
     changes = sorted({c.path for c in reporting.diff(before, derived)})
     case.template, case.template_version = template.name, template.version
-    case.closed_at = timezone.now() if derived["data"]["overview"].get("case_status") in ("CLOSED", "CLOSED_REFERRED") else None
+    case.closed_at = _closed_at(case, derived["data"])
+    case.version += 1
     _store(case, template, derived["data"])
     CaseEvent.objects.create(case=case, actor=actor, kind=kind, paths=changes)
     audit_record(actor=actor, action=f"case.{kind.lower()}", object_type="case", object_id=str(case.pk),
@@ -111,35 +128,66 @@ def case_update(*, actor, case: Case, report: dict, today: date | None = None, k
     return case
 
 
+def _closed_at(case: Case, data: dict):
+    closed = (data.get("overview") or {}).get("case_status") in ("CLOSED", "CLOSED_REFERRED")
+    if not closed:
+        return None
+    return case.closed_at or timezone.now()
+
+
+def case_update(*, actor, case: Case, report: dict, today: date | None = None, kind: str = EventKind.UPDATED,
+                expected_version: int | None = None) -> Case:
+    """Replace a case's report with a new version of it; the timeline names the changed fields."""
+    return case_change(actor=actor, case=case, change=lambda _: report, kind=kind, today=today,
+                       expected_version=expected_version)
+
+
+def case_patch(*, actor, case: Case, patch: dict, today: date | None = None) -> Case:
+    """Apply a JSON merge patch (RFC 7386) to the case's current report."""
+    return case_change(actor=actor, case=case, change=lambda report: merge_patch(report, patch), today=today)
+
+
 def case_close(*, actor, case: Case, reason: str, on: date | None = None) -> Case:
     """Close a case with a reason (DOMAIN §6.1 §M closure)."""
-    report = case_report_for(user=actor, case=case, purpose="close")
-    data = report["data"]
-    data.setdefault("overview", {})["case_status"] = "CLOSED"
-    data.setdefault("log", {})["closure"] = {"date": (on or timezone.now().date()).isoformat(), "reason": reason}
-    return case_update(actor=actor, case=case, report=report, today=on, kind=EventKind.CLOSED)
-
-
-__all__ = ["CaseForbidden", "CaseInvalid", "CaseNotFound", "case_close", "case_create", "case_update",
-           "consent_add", "consent_withdraw", "vault_rotate"]
+    def close(report: dict) -> None:
+        data = report["data"]
+        data.setdefault("overview", {})["case_status"] = "CLOSED"
+        data.setdefault("log", {})["closure"] = {"date": (on or timezone.now().date()).isoformat(), "reason": reason}
+    return case_change(actor=actor, case=case, change=close, today=on, kind=EventKind.CLOSED)
 
 
 def consent_add(*, actor, case: Case, consent: dict, today: date | None = None) -> Case:
     """Record a consent (scope, recipient, purpose, who gave it, language, interpreter, date)."""
-    report = case_report_for(user=actor, case=case, purpose="consent")
-    consents = report["data"].setdefault("consent", {}).setdefault("consents", [])
-    consents.append(consent)
-    return case_update(actor=actor, case=case, report=report, today=today, kind=EventKind.CONSENT_GIVEN)
+    def add(report: dict) -> None:
+        report["data"].setdefault("consent", {}).setdefault("consents", []).append(consent)
+    return case_change(actor=actor, case=case, change=add, today=today, kind=EventKind.CONSENT_GIVEN)
 
 
 def consent_withdraw(*, actor, case: Case, index: int, on: date | None = None) -> Case:
     """Record that consent number ``index`` was withdrawn on ``on`` (today by default)."""
-    report = case_report_for(user=actor, case=case, purpose="consent")
-    consents = (report["data"].get("consent") or {}).get("consents") or []
-    if not 0 <= index < len(consents):
-        raise CaseInvalid([reporting.ValidationError(f"consent.consents[{index}]", "not_found")])
-    consents[index]["withdrawn_date"] = (on or timezone.now().date()).isoformat()
-    return case_update(actor=actor, case=case, report=report, today=on, kind=EventKind.CONSENT_WITHDRAWN)
+    def withdraw(report: dict) -> None:
+        consents = (report["data"].get("consent") or {}).get("consents") or []
+        if not 0 <= index < len(consents):
+            raise CaseInvalid([reporting.ValidationError(f"consent.consents[{index}]", "not_found")])
+        consents[index]["withdrawn_date"] = (on or timezone.now().date()).isoformat()
+    return case_change(actor=actor, case=case, change=withdraw, today=on, kind=EventKind.CONSENT_WITHDRAWN)
+
+
+def merge_patch(target, patch):
+    """RFC 7386: objects merge key by key, null removes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+__all__ = ["CaseConflict", "CaseForbidden", "CaseInvalid", "CaseNotFound", "case_change", "case_close", "case_create",
+           "case_patch", "case_update", "consent_add", "consent_withdraw", "merge_patch", "vault_rotate"]
 
 
 def vault_rotate() -> tuple[int, int]:

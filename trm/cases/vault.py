@@ -12,15 +12,19 @@ from trm.lib import vault as crypto
 from trm.reporting.model import Template
 
 logger = logging.getLogger(__name__)
-VAULT_SENSITIVITIES = frozenset({"PERSONAL", "SPECIAL_CATEGORY", "CHILD_SECRET"})
+# Kept encrypted: what identifies a person, special categories, a child's secrets, criminal data
+# (perpetrators, proceedings), and any free text, which may hold any of these.
+VAULT_SENSITIVITIES = frozenset({"PERSONAL", "SPECIAL_CATEGORY", "CHILD_SECRET", "CRIMINAL"})
+FREE_TEXT = frozenset({"text", "long_text"})
 
 
 def vault_fields(template: Template) -> frozenset[str]:
-    """Top-level field paths (``section.field``) kept in the vault: any that holds identifying data."""
+    """Top-level field paths (``section.field``) kept in the vault: any that holds identifying,
+    special-category, child-secret or criminal data, or free text."""
     if "vault_fields" not in template.compiled:
         template.compiled["vault_fields"] = frozenset(
             f.path for section in template.sections for f in section.fields
-            if any(inner.sensitivity in VAULT_SENSITIVITIES for inner in f.walk())
+            if any(inner.sensitivity in VAULT_SENSITIVITIES or inner.type in FREE_TEXT for inner in f.walk())
         )
     return template.compiled["vault_fields"]
 

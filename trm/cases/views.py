@@ -6,6 +6,7 @@ import re
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from trm import reporting
@@ -26,6 +27,7 @@ def _case_or_404(user, case_id):
         raise Http404 from None
 
 
+@never_cache
 @verified_login_required
 @require_http_methods(["GET", "POST"])
 def case_list(request):
@@ -53,36 +55,23 @@ def _blank_report(template, language) -> dict:
             "data": {"overview": {"case_type": "INDIVIDUAL", "case_status": "ACTIVE"}}}
 
 
-def _apply_row_action(report: dict, post) -> None:
-    """Add a repeat item (``_add`` names the new item's path) or remove one (``_remove``)."""
-    for action in ("_add", "_remove"):
-        steps = forms._steps(post.get(action, ""))
-        if not steps or steps[-1][1] is None:
-            continue
-        node = report["data"]
-        for key, index in steps[:-1]:
-            node = node.setdefault(key, {}) if index is None else _item(node, key, index)
-            if node is None:
-                return
-        items = node.setdefault(steps[-1][0], [])
-        if action == "_add":
-            items.append({})
-        elif steps[-1][1] < len(items):
-            del items[steps[-1][1]]
+def _apply_row_action(template, report: dict, post) -> None:
+    forms.change_rows(template, report["data"], add=post.get("_add", ""), remove=post.get("_remove", ""))
 
 
-def _item(node: dict, key: str, index: int):
-    items = node.get(key)
-    return items[index] if isinstance(items, list) and index < len(items) else None
+def _version(post) -> int | None:
+    value = post.get("_version", "")
+    return int(value) if value.isdigit() else None
 
 
-def _form_page(request, template, report, errors, case=None, status=200):
+def _form_page(request, template, report, errors, case=None, status=200, version=None, conflict=False):
     language = engine_language(request)
-    tree = form_tree(template, report, errors, language)
+    tree = form_tree(template, report, errors, language, hidden=request.user.hidden_sensitivities)
     lists = sorted({n for s in tree for n in _lists(s["nodes"])})
     options = {kind: _options(template, kind, language) for kind in lists}
     context = {"case": case, "sections": tree, "errors": [_error_link(template, e, language) for e in errors],
-               "datalists": options, "template": template, "error_count": len(errors)}
+               "datalists": options, "template": template, "error_count": len(errors), "conflict": conflict,
+               "version": version if version is not None else (case.version if case else None)}
     name = "cases/form_body.html" if request.headers.get("HX-Request") else "cases/form.html"
     return render(request, name, context, status=status)
 
@@ -114,6 +103,7 @@ def _lists(nodes):
             yield from _lists(item["nodes"])
 
 
+@never_cache
 @verified_login_required
 @require_http_methods(["GET", "POST"])
 def case_new(request):
@@ -123,7 +113,7 @@ def case_new(request):
         return _form_page(request, template, _blank_report(template, language), [])
     report = forms.report_from_post(template, request.POST, language)
     if "_save" not in request.POST:
-        _apply_row_action(report, request.POST)
+        _apply_row_action(template, report, request.POST)
         return _form_page(request, template, report, [])
     try:
         case = services.case_create(actor=request.user, report=report)
@@ -134,6 +124,7 @@ def case_new(request):
     return redirect("case-detail", case_id=case.pk)
 
 
+@never_cache
 @verified_login_required
 @require_GET
 def case_detail(request, case_id):
@@ -147,6 +138,7 @@ def case_detail(request, case_id):
                                                  "closure_reasons": reasons})
 
 
+@never_cache
 @verified_login_required
 @require_http_methods(["POST"])
 def case_close(request, case_id):
@@ -158,6 +150,7 @@ def case_close(request, case_id):
     return redirect("case-detail", case_id=case.pk)
 
 
+@never_cache
 @verified_login_required
 @require_http_methods(["GET", "POST"])
 def case_edit(request, case_id):
@@ -168,10 +161,12 @@ def case_edit(request, case_id):
         return _form_page(request, template, selectors.case_report_for(user=request.user, case=case, purpose="edit"), [], case)
     report = forms.report_from_post(template, request.POST, case.language)
     if "_save" not in request.POST:
-        _apply_row_action(report, request.POST)
-        return _form_page(request, template, report, [], case)
+        _apply_row_action(template, report, request.POST)
+        return _form_page(request, template, report, [], case, version=_version(request.POST))
     try:
-        services.case_update(actor=request.user, case=case, report=report)
+        services.case_update(actor=request.user, case=case, report=report, expected_version=_version(request.POST))
     except services.CaseInvalid as invalid:
-        return _form_page(request, template, report, invalid.errors, case, status=422)
+        return _form_page(request, template, report, invalid.errors, case, status=422, version=_version(request.POST))
+    except services.CaseConflict:
+        return _form_page(request, template, report, [], case, status=409, version=_version(request.POST), conflict=True)
     return redirect("case-detail", case_id=case.pk)

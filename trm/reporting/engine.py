@@ -358,7 +358,8 @@ def _is_item_list(value) -> bool:
 
 def redact(template: Template, report: dict, hidden: frozenset[str]) -> dict:
     """A copy of ``report`` without the fields whose sensitivity is in ``hidden`` (walking the
-    template, so nothing the template does not know is kept either)."""
+    template, so nothing the template does not know is kept either). A group or repeat whose every
+    field is hidden disappears whole: not even how many items it holds shows."""
     if not hidden:
         return report
     data = report.get("data") if isinstance(report.get("data"), dict) else {}
@@ -370,18 +371,22 @@ def redact(template: Template, report: dict, hidden: frozenset[str]) -> dict:
     return {**report, "data": kept}
 
 
+def _all_hidden(f: Field, hidden) -> bool:
+    return all(leaf.sensitivity in hidden for leaf in f.walk() if not leaf.is_group)
+
+
 def _redact_group(fields, value, hidden):
     if not isinstance(value, dict):
         return None
     kept = {}
     for f in fields:
         child = value.get(f.key)
-        if f.is_group and f.repeat and isinstance(child, list):
+        if _all_hidden(f, hidden):
+            child = None
+        elif f.is_group and f.repeat and isinstance(child, list):
             child = [_redact_group(f.fields, item, hidden) or {} for item in child]
         elif f.is_group:
             child = _redact_group(f.fields, child, hidden) or None
-        elif f.sensitivity in hidden:
-            child = None
         if child is not None:
             kept[f.key] = child
     return kept
@@ -389,30 +394,40 @@ def _redact_group(fields, value, hidden):
 
 def restore_hidden(template: Template, submitted: dict, stored: dict, hidden: frozenset[str]) -> dict:
     """``submitted`` (from someone who could not see the ``hidden`` fields) with those fields put
-    back from ``stored``, item by item, so an edit never erases what its author could not see."""
+    back from ``stored``, so an edit never erases what its author could not see. Wholly hidden
+    groups and repeats come back whole; hidden fields inside visible repeat items come back by
+    position (an editor who removes a row there takes its hidden fields with it)."""
     if not hidden:
         return submitted
-    data = dict(submitted.get("data") or {})
+    data = dict(submitted.get("data") or {}) if isinstance(submitted.get("data"), dict) else {}
+    stored_data = stored.get("data") or {}
     for section in template.sections:
-        merged = _restore_group(section.fields, data.get(section.key), (stored.get("data") or {}).get(section.key), hidden)
+        merged = _restore_group(section.fields, data.get(section.key), stored_data.get(section.key), hidden)
         if merged:
             data[section.key] = merged
+        else:
+            data.pop(section.key, None)
     return {**submitted, "data": data}
 
 
 def _restore_group(fields, value, stored, hidden):
-    if not isinstance(stored, dict):
-        return value
     result = dict(value) if isinstance(value, dict) else {}
+    stored = stored if isinstance(stored, dict) else {}
     for f in fields:
         old = stored.get(f.key)
-        if f.is_group and f.repeat and isinstance(old, list) and isinstance(result.get(f.key), list):
-            result[f.key] = [_restore_group(f.fields, item, old[i] if i < len(old) else None, hidden)
+        if _all_hidden(f, hidden):
+            if is_empty(old):
+                result.pop(f.key, None)
+            else:
+                result[f.key] = old
+        elif f.is_group and f.repeat and isinstance(result.get(f.key), list):
+            items = old if isinstance(old, list) else []
+            result[f.key] = [_restore_group(f.fields, item, items[i] if i < len(items) else None, hidden)
                              for i, item in enumerate(result[f.key])]
         elif f.is_group and not f.repeat:
             merged = _restore_group(f.fields, result.get(f.key), old, hidden)
             if merged:
                 result[f.key] = merged
-        elif not f.is_group and f.sensitivity in hidden and not is_empty(old):
-            result[f.key] = old
+            else:
+                result.pop(f.key, None)
     return result
