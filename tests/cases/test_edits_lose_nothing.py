@@ -1,4 +1,4 @@
-"""What a cold review found, kept fixed: lost updates, hidden data erased by an editor who could
+"""Edits lose nothing and break nothing: no lost updates, no hidden data erased by an editor who could
 not see it, hostile form fields, a node initialised over identities without their key."""
 import subprocess
 import sys
