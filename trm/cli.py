@@ -317,7 +317,20 @@ def coordinator_sign(args) -> int:
     return _say(commands.sign(args.document, args.key, args.output, days=args.days))
 
 
+def exchange_import(args) -> int:
+    _django()
+    from django.utils import timezone
+
+    from trm.exchange.commands import import_envelope_file
+    return _say(import_envelope_file(args.file, now=timezone.now()))
+
+
 def _directory_parsers(commands) -> None:
+    exchange = commands.add_parser("exchange", help="envelopes between nodes").add_subparsers(dest="action", required=True)
+    import_parser = exchange.add_parser("import", help="take in an envelope from a file exactly as if it had been posted")
+    import_parser.add_argument("file", metavar="FILE")
+    import_parser.set_defaults(run=exchange_import)
+
     directory = commands.add_parser("directory", help="this node's keys and the network's trust list").add_subparsers(dest="action", required=True)
     keys_parser = directory.add_parser("keys", help="generate this node's signing and encryption keys (once)")
     keys_parser.add_argument("node_id", metavar="NODE_ID", help="this node's id in the network, e.g. rs-beograd")

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "trm.audit",
     "trm.cases",
     "trm.directory",
+    "trm.exchange",
     "trm.web",
 ]
 AUTH_USER_MODEL = "accounts.User"

@@ -92,3 +92,10 @@ def test_without_a_token_the_api_answers_401(api, elira):
 def test_a_page_out_of_range_is_a_clear_422(api, people, query):
     response = api(people["giulia"], "get", f"/api/v1/cases?{query}")
     assert response.status_code == 422 and response.json()["errors"][0]["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize("query", ["status=%00", "country=A%00", "exploitation=FORCED LABOUR", "stage=%27%3B"])
+def test_filters_that_are_no_code_find_nothing_and_never_fail(api, people, elira, query):
+    api(people["giulia"], "post", "/api/v1/cases", elira)
+    response = api(people["giulia"], "get", f"/api/v1/cases?{query}")
+    assert response.status_code == 200 and response.json() == []

@@ -13,6 +13,7 @@ from .models import Case, NameIndex
 
 
 REFERENCE = re.compile(r"[A-Za-z]{2}-\d{4}-\d{6}", re.ASCII)
+CODE = re.compile(r"[A-Za-z0-9_]{1,60}", re.ASCII)
 
 
 class CaseNotFound(Exception):
@@ -65,6 +66,9 @@ def case_list_for(*, user, query: str = "", status: str = "", country: str = "",
         # Only keyed digests of the name reach the database, so no query log can hold it.
         by_name = NameIndex.objects.filter(digest__in=vault.name_digests([query])).values("case_id")
         cases = cases.filter(pk__in=by_name)
+    filters = {"status": status, "stage": stage, "country": country.upper(), "exploitation": exploitation}
+    if any(value and not CODE.fullmatch(value) for value in filters.values()):
+        return Case.objects.none()  # no code looks like that: nothing matches (and nothing odd reaches SQL)
     if status:
         cases = cases.filter(status=status)
     if stage:
