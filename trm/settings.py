@@ -47,6 +47,8 @@ DATA_KEY_FILE = Path(env("TRM_DATA_KEY_FILE", str(DATA_DIR / "data.key")))
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Compressed pages for slow links; Django pads gzip output with random bytes against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

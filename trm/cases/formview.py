@@ -65,6 +65,8 @@ def _nodes(template, fields, prefix, places, by_path, language, triggers, hidden
             node["kind"] = "repeat"
             node["items"] = [{"path": f"{path}[{i}]", "nodes": _nodes(template, f.fields, f"{path}[{i}]", places, by_path, language, triggers, hidden)}
                              for i in range(count)]
+            for item in node["items"][1:]:
+                _drop_help(item["nodes"])  # said once, on the first row
             node["next"] = f"{path}[{count}]"
         elif f.is_group:
             node["kind"] = "group"
@@ -81,3 +83,11 @@ def _nodes(template, fields, prefix, places, by_path, language, triggers, hidden
                 node["value"] = ", ".join(place.value)
         nodes.append(node)
     return nodes
+
+
+def _drop_help(nodes: list[dict]) -> None:
+    for node in nodes:
+        node["help"] = None
+        _drop_help(node.get("children", []))
+        for item in node.get("items", []):
+            _drop_help(item["nodes"])
