@@ -61,3 +61,17 @@ def test_wrong_input_is_refused_with_a_clear_message(node):
     assert bad_country.returncode == 2 and "not a country code" in bad_country.stderr
     unknown = node("token", "create", "nobody")
     assert unknown.returncode == 2 and "no active user" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_an_administrator_deactivates_resets_and_revokes_and_each_is_audited(node):
+    node("init")
+    node("org", "add", "ASTRA", "--country", "RS", "--kind", "NGO")
+    first = node("user", "add", "milica", "--organisation", "ASTRA").stdout.rsplit(": ", 1)[1].strip()
+    node("token", "create", "milica")
+    second = node("user", "password", "milica")
+    assert second.returncode == 0 and second.stdout.rsplit(": ", 1)[1].strip() != first
+    assert "authenticator" in node("user", "reset-second-factor", "milica").stdout
+    assert "1 API token(s) revoked" in node("token", "revoke", "milica").stdout
+    assert "deactivated" in node("user", "deactivate", "milica").stdout
+    assert node("user", "password", "nobody").returncode == 2
+    assert "intact: 7 entries" in node("audit", "verify").stdout  # org, user, token, and the four changes

@@ -237,6 +237,41 @@ def token_create(args) -> int:
     return 0
 
 
+def _active_user(username: str):
+    from trm.accounts.models import User
+    return User.objects.filter(username=username).first()
+
+
+def user_change(args) -> int:
+    """trm user deactivate|password|reset-second-factor USERNAME"""
+    _django()
+    from trm.accounts import services
+    user = _active_user(args.username)
+    if user is None:
+        print(f"trm: no user {args.username!r}", file=sys.stderr)
+        return 2
+    if args.action == "deactivate":
+        services.user_deactivate(user=user)
+        print(f"user {user.username} deactivated; their API tokens are revoked")
+    elif args.action == "password":
+        print(f"user {user.username}: new password, shown once: {services.user_password_reset(user=user)}")
+    else:
+        count = services.user_second_factor_reset(user=user)
+        print(f"user {user.username}: {count} authenticator(s) removed; a new one is enrolled at the next login")
+    return 0
+
+
+def token_revoke(args) -> int:
+    _django()
+    from trm.accounts.services import tokens_revoke
+    user = _active_user(args.username)
+    if user is None:
+        print(f"trm: no user {args.username!r}", file=sys.stderr)
+        return 2
+    print(f"user {user.username}: {tokens_revoke(user=user)} API token(s) revoked")
+    return 0
+
+
 def keys_rotate(args) -> int:
     _django()
     from trm.cases.services import vault_rotate
@@ -426,10 +461,19 @@ def build_parser() -> argparse.ArgumentParser:
     user_add_parser.add_argument("--role", default="CASEWORKER", help="CASEWORKER, SUPERVISOR, NATIONAL_CONTACT_POINT, AUDITOR or ADMINISTRATOR")
     user_add_parser.add_argument("--language", default="en")
     user_add_parser.set_defaults(run=user_add)
+    for action, text in (("deactivate", "stop a user logging in or using the API (their records stay)"),
+                         ("password", "give a user a new generated password, printed once"),
+                         ("reset-second-factor", "remove a user's authenticator: they enrol a new one at the next login")):
+        changer = user.add_parser(action, help=text)
+        changer.add_argument("username")
+        changer.set_defaults(run=user_change)
     token = commands.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
     token_create_parser = token.add_parser("create", help="create an API token for a user; printed once")
     token_create_parser.add_argument("username")
     token_create_parser.set_defaults(run=token_create)
+    revoke = token.add_parser("revoke", help="revoke every API token of a user")
+    revoke.add_argument("username")
+    revoke.set_defaults(run=token_revoke)
     keys = commands.add_parser("keys", help="the identity vault's keys").add_subparsers(dest="action", required=True)
     rotate = keys.add_parser("rotate", help="add a new vault key and re-encrypt every identity with it")
     rotate.set_defaults(run=keys_rotate)

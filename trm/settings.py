@@ -41,6 +41,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 # A second factor (TOTP) for every role that handles cases or administers the node.
 REQUIRE_MFA = env_bool("TRM_REQUIRE_MFA", True)
+# API tokens stop working this many days after they were made (`trm token create` makes a new one).
+TOKEN_DAYS = env_int("TRM_TOKEN_DAYS", 90)
 # The identity vault's keys: TRM_DATA_KEY, or the key file that `trm init` creates (mode 0600).
 DATA_KEY = env("TRM_DATA_KEY")
 DATA_KEY_FILE = Path(env("TRM_DATA_KEY_FILE", str(DATA_DIR / "data.key")))

@@ -79,3 +79,13 @@ def test_a_deactivated_users_token_stops_working(api, people):
     people["giulia"].user.is_active = False
     people["giulia"].user.save()
     assert api(people["giulia"], "get", "/api/v1/cases").status_code == 401
+
+
+def test_an_old_token_stops_working(api, people, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from trm.accounts.models import ApiToken
+    ApiToken.objects.filter(user=people["giulia"].user).update(created_at=timezone.now() - timedelta(days=settings.TOKEN_DAYS + 1))
+    assert api(people["giulia"], "get", "/api/v1/cases").status_code == 401

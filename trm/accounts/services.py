@@ -48,9 +48,11 @@ def token_create(*, user: User, actor=None) -> str:
 
 
 def token_user(raw: str) -> User | None:
-    """The active user a bearer token belongs to, or None."""
+    """The active user a bearer token belongs to, or None (unknown, revoked or expired token)."""
     token = ApiToken.objects.select_related("user").filter(digest=_digest(raw), is_revoked=False).first()
     if token is None or not token.user.is_active:
+        return None
+    if timezone.now() - token.created_at > timedelta(days=settings.TOKEN_DAYS):
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
@@ -79,3 +81,37 @@ def login_failed(*, username: str, address: str) -> None:
 
 def login_succeeded(*, username: str, address: str) -> None:
     LoginAttempt.objects.filter(key=_attempt_key(username, address)).delete()
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, actor=None) -> None:
+    """The user can no longer log in, and their API tokens stop working; their records stay."""
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    ApiToken.objects.filter(user=user).update(is_revoked=True)
+    audit_record(actor=actor, action="user.deactivate", object_type="user", object_id=str(user.pk))
+
+
+@transaction.atomic
+def user_password_reset(*, user: User, actor=None) -> str:
+    """A new generated password, to be given to the user once."""
+    password = secrets.token_urlsafe(12)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action="user.password_reset", object_type="user", object_id=str(user.pk))
+    return password
+
+
+@transaction.atomic
+def user_second_factor_reset(*, user: User, actor=None) -> int:
+    """Remove the user's authenticators: at the next login they enrol a new one."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    count, _ = TOTPDevice.objects.filter(user=user).delete()
+    audit_record(actor=actor, action="user.second_factor_reset", object_type="user", object_id=str(user.pk))
+    return count
+
+
+@transaction.atomic
+def tokens_revoke(*, user: User, actor=None) -> int:
+    count = ApiToken.objects.filter(user=user, is_revoked=False).update(is_revoked=True)
+    audit_record(actor=actor, action="token.revoke", object_type="user", object_id=str(user.pk), detail={"tokens": count})
+    return count
