@@ -19,7 +19,8 @@ def _print_json(value) -> None:
 
 def template_check(args) -> int:
     from trm.reporting import catalogue_check
-    report = catalogue_check.check(args.template)
+    from trm.workflow.rules import messages
+    report = catalogue_check.check(args.template, extra=messages())
     if args.json:
         _print_json(report.summary())
     else:
@@ -70,7 +71,7 @@ def case_validate(args) -> int:
 
 def case_check(args) -> int:
     from trm.workflow.command import case_check as check
-    code, text = check(args.file, args.at, args.json)
+    code, text = check(args.file, args.at, args.json, args.lang)
     print(text)
     return code
 
@@ -101,7 +102,8 @@ def ilo_assess(args) -> int:
 
 def i18n_extract(args) -> int:
     from trm.reporting import catalogue_check
-    counts = catalogue_check.update_catalogues()
+    from trm.workflow.rules import messages
+    counts = catalogue_check.update_catalogues(extra=messages())
     for language, (total, missing) in counts.items():
         print(f"{language:8} {total - missing:5}/{total} translated")
     return 0
@@ -431,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file")
     check.add_argument("--at", help="the day to check on (YYYY-MM-DD; default today)")
     check.add_argument("--json", action="store_true", help="print a JSON result")
+    check.add_argument("--lang", default="en", help="language of the titles, reasons and deadlines")
     check.set_defaults(run=case_check)
 
     ilo_parser = commands.add_parser("ilo", help="ILO/EC operational indicators").add_subparsers(dest="action", required=True)

@@ -12,8 +12,9 @@ ENGINE = Path(catalogue_check.__file__).parent
 
 
 @pytest.mark.parametrize("language", i18n.LANGUAGES[1:])
-def test_every_template_message_is_translated(template, language):
-    missing = i18n.missing(catalogue_check.template_messages(template), language)
+def test_every_template_and_rule_message_is_translated(template, language):
+    from trm.workflow.rules import messages
+    missing = i18n.missing(catalogue_check.template_messages(template) + messages(), language)
     assert missing == [], f"{len(missing)} untranslated in {language}, e.g. {missing[:3]}"
 
 

@@ -84,3 +84,11 @@ def test_case_check_names_the_missing_reflection_period_and_exits_one():
     rules = {r["id"]: r for r in json.loads(result.stdout)["rules"]}
     assert result.returncode == 1 and rules["R-REFL-30"]["status"] == "FAIL"
     assert rules["R-MINOR-PRESUME"]["status"] == "PASS"
+
+
+def test_case_check_speaks_the_language_asked_for():
+    from trm.reporting.i18n import gettext
+    result = trm("case", "check", str(EXAMPLES / "elira-valid" / "report.json"), "--at", "2026-12-03", "--json", "--lang", "sq")
+    rules = {r["id"]: r for r in json.loads(result.stdout)["rules"]}
+    english = "A reflection period of at least 30 days from reasonable grounds, with no removal while it runs"
+    assert rules["R-REFL-30"]["title"] == gettext(english, "sq") != english

@@ -67,15 +67,17 @@ class CheckReport:
         return "\n".join(lines)
 
 
-def check(name: str = "trm-case-report") -> CheckReport:
-    """Load the newest version of ``name``, compare published digests, list missing translations."""
+def check(name: str = "trm-case-report", extra: list[str] = ()) -> CheckReport:
+    """Load the newest version of ``name``, compare published digests, list missing translations
+    (of the template's texts and of ``extra`` texts kept in the same catalogues, such as the
+    workflow rules')."""
     try:
         template = load_template(name)
     except TemplateError as error:
         return CheckReport(name, "?", 0, problems=list(error.problems))
     report = CheckReport(template.name, template.version, len(template.leaf_fields()))
     report.problems += published_problems()
-    texts = template_messages(template)
+    texts = template_messages(template) + list(extra)
     report.missing = {language: i18n.missing(texts, language) for language in i18n.LANGUAGES}
     return report
 
@@ -94,10 +96,11 @@ def published_problems(published: Path = PUBLISHED) -> list[str]:
 
 # --- maintaining the catalogues -------------------------------------------------------------------
 
-def update_catalogues(template: Template | None = None) -> dict[str, tuple[int, int]]:
-    """Add every template message to template.pot and to each language's .po (keeping what is
-    translated, dropping what the template no longer says); return (total, missing) per language."""
-    texts = template_messages(template or load_template())
+def update_catalogues(template: Template | None = None, extra: list[str] = ()) -> dict[str, tuple[int, int]]:
+    """Add every template message (and the ``extra`` texts) to template.pot and to each language's
+    .po, keeping what is translated and dropping what is no longer said; return (total, missing)
+    per language."""
+    texts = list(dict.fromkeys(template_messages(template or load_template()) + list(extra)))
     pot = Catalog(project="trm", domain=i18n.DOMAIN)
     for text in texts:
         pot.add(text)

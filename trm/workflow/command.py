@@ -13,8 +13,12 @@ from trm import reporting
 from trm.workflow import rules
 
 
-def case_check(file: str, at: str | None, as_json: bool) -> tuple[int, str]:
-    """(exit status, text to print) for checking the report in ``file`` as of ``at`` (today by default)."""
+def case_check(file: str, at: str | None, as_json: bool, language: str = "en") -> tuple[int, str]:
+    """(exit status, text to print) for checking the report in ``file`` as of ``at`` (today by
+    default), its texts in ``language``."""
+    from trm.reporting.i18n import check_language, gettext
+    check_language(language)
+    translate = lambda text: gettext(text, language)  # noqa: E731
     try:
         today = date.fromisoformat(at) if at else date.today()
     except ValueError:
@@ -22,7 +26,7 @@ def case_check(file: str, at: str | None, as_json: bool) -> tuple[int, str]:
     report, unreadable = _read(file)
     if unreadable:
         return 2, _problem("", "unreadable", unreadable, as_json)
-    return _check(report, today, as_json)
+    return _check(report, today, as_json, translate)
 
 
 def _read(file: str) -> tuple[object, str | None]:
@@ -32,7 +36,7 @@ def _read(file: str) -> tuple[object, str | None]:
         return None, type(error).__name__ if isinstance(error, RecursionError) else str(error)[:200]
 
 
-def _check(report, today: date, as_json: bool) -> tuple[int, str]:
+def _check(report, today: date, as_json: bool, translate=str) -> tuple[int, str]:
     template = reporting.template_for_report(report)
     errors = reporting.validate(template, report, today=today)
     if errors:
@@ -42,7 +46,7 @@ def _check(report, today: date, as_json: bool) -> tuple[int, str]:
         result = rules.check_report(ruleset, template, report, today=today)
     except rules.TemplateMismatch as error:
         return 2, _problem("version", "no_rules", str(error), as_json)
-    return (1 if result.failed else 0), _dump(result.as_dict()) if as_json else _text(result)
+    return (1 if result.failed else 0), _dump(result.as_dict(translate)) if as_json else _text(result, translate)
 
 
 def _dump(value) -> str:
@@ -62,18 +66,18 @@ def _invalid(template: reporting.Template, errors, as_json: bool) -> str:
     return "\n".join(lines + [f"  {e.path or '(report)'}: {e.message()} [{e.code}]" for e in errors])
 
 
-def _text(result: rules.CheckResult) -> str:
+def _text(result: rules.CheckResult, translate=str) -> str:
     lines = [f"{result.template} checked at {result.at.isoformat()}"]
-    lines += [_rule_line(r) for r in result.rules]
-    lines += [_deadline_line(d) for d in result.deadlines]
+    lines += [_rule_line(r, translate) for r in result.rules]
+    lines += [_deadline_line(d, translate) for d in result.deadlines]
     return "\n".join(lines)
 
 
-def _rule_line(result: rules.RuleResult) -> str:
-    reasons = "; ".join(f"{r.code}: {r.text()}" for r in result.reasons)
+def _rule_line(result: rules.RuleResult, translate=str) -> str:
+    reasons = "; ".join(f"{r.code}: {r.text(translate)}" for r in result.reasons)
     return f"{result.id:<21} {result.status:<15} {reasons}".rstrip()
 
 
-def _deadline_line(deadline: rules.Deadline) -> str:
+def _deadline_line(deadline: rules.Deadline, translate=str) -> str:
     due = deadline.due.isoformat()
-    return f"{deadline.id:<21} {deadline.status:<15} due {due}  {deadline.what.format(**deadline.params)}"
+    return f"{deadline.id:<21} {deadline.status:<15} due {due}  {deadline.text(translate)}"

@@ -101,10 +101,14 @@ class Reason:
     params: dict = field(default_factory=dict)
 
     def text(self, translate: Callable[[str], str] | None = None) -> str:
-        return (translate or str)(self.message).format(**self.params)
+        """The message in a language; text parameters (a rule's note, a field's label) are
+        translated too, codes and dates are not found in any catalogue and stay as they are."""
+        translate = translate or str
+        params = {k: translate(v) if isinstance(v, str) else v for k, v in self.params.items()}
+        return translate(self.message).format(**params)
 
-    def as_dict(self) -> dict:
-        return {"code": self.code, "message": self.text(), "params": self.params}
+    def as_dict(self, translate: Callable[[str], str] | None = None) -> dict:
+        return {"code": self.code, "message": self.text(translate), "params": self.params}
 
 
 @dataclass(frozen=True)
@@ -115,9 +119,10 @@ class RuleResult:
     status: str
     reasons: list[Reason]
 
-    def as_dict(self) -> dict:
-        return {"id": self.id, "title": self.title, "kind": self.kind, "status": self.status,
-                "reasons": [r.as_dict() for r in self.reasons]}
+    def as_dict(self, translate: Callable[[str], str] | None = None) -> dict:
+        translate = translate or str
+        return {"id": self.id, "title": translate(self.title), "kind": self.kind, "status": self.status,
+                "reasons": [r.as_dict(translate) for r in self.reasons]}
 
 
 @dataclass(frozen=True)
@@ -132,8 +137,11 @@ class Deadline:
     rule: str | None = None
     params: dict = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
-        return {"id": self.id, "rule": self.rule, "what": self.what.format(**self.params),
+    def text(self, translate: Callable[[str], str] | None = None) -> str:
+        return (translate or str)(self.what).format(**self.params)
+
+    def as_dict(self, translate: Callable[[str], str] | None = None) -> dict:
+        return {"id": self.id, "rule": self.rule, "what": self.text(translate),
                 "due": iso(self.due), "status": self.status, "params": self.params}
 
 
@@ -148,9 +156,10 @@ class CheckResult:
     def failed(self) -> bool:
         return any(r.status == FAIL for r in self.rules)
 
-    def as_dict(self) -> dict:
+    def as_dict(self, translate: Callable[[str], str] | None = None) -> dict:
         return {"at": self.at.isoformat(), "template": self.template,
-                "rules": [r.as_dict() for r in self.rules], "deadlines": [d.as_dict() for d in self.deadlines]}
+                "rules": [r.as_dict(translate) for r in self.rules],
+                "deadlines": [d.as_dict(translate) for d in self.deadlines]}
 
 
 # --- the ruleset --------------------------------------------------------------------------------

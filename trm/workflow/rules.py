@@ -42,7 +42,7 @@ from .model import (
 
 DEFAULT_PATH = Path(__file__).parent / "definitions" / "rules-1.0.yaml"
 
-__all__ = [
+__all__ = ["messages", 
     "ADVICE", "CHECKS", "DEADLINE_TEXTS", "DEFAULT_PATH", "DUE_SOON", "FAIL", "KINDS", "MESSAGES", "MET",
     "MINIMUM_REFLECTION_DAYS", "NOT_APPLICABLE", "NOT_EVALUABLE", "OPEN", "OVERDUE", "PASS", "PATH_ARGS",
     "QUANTIFIERS", "REASONS", "RULE_KEYS", "CheckResult", "Context", "Deadline", "Reason", "Requirement",
@@ -107,3 +107,11 @@ def _evaluate(rule: Rule, context: Context) -> RuleResult:
 
 def _result(rule: Rule, status: str, reasons: list[Reason]) -> RuleResult:
     return RuleResult(rule.id, rule.title, rule.kind, status, reasons)
+
+
+def messages(ruleset: Ruleset | None = None) -> list[str]:
+    """Every English text the rules can show a reader: reasons, deadlines, rule titles and notes
+    (gettext message ids, kept in the same catalogues as the template's)."""
+    ruleset = ruleset or load_rules()
+    texts = list(MESSAGES) + [r.title for r in ruleset.rules] + [r.note for r in ruleset.rules if r.note]
+    return list(dict.fromkeys(t for t in texts if t))
