@@ -239,38 +239,32 @@ def token_create(args) -> int:
     return 0
 
 
-def _active_user(username: str):
+def _named_user(username: str):
+    """The user of that name, or None after saying so."""
     from trm.accounts.models import User
-    return User.objects.filter(username=username).first()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        print(f"trm: no user {username!r}", file=sys.stderr)
+    return user
 
 
 def user_change(args) -> int:
-    """trm user deactivate|password|reset-second-factor USERNAME"""
+    """trm user deactivate|password|reset-second-factor USERNAME, trm token revoke USERNAME"""
     _django()
     from trm.accounts import services
-    user = _active_user(args.username)
+    user = _named_user(args.username)
     if user is None:
-        print(f"trm: no user {args.username!r}", file=sys.stderr)
         return 2
     if args.action == "deactivate":
         services.user_deactivate(user=user)
         print(f"user {user.username} deactivated; their API tokens are revoked")
     elif args.action == "password":
         print(f"user {user.username}: new password, shown once: {services.user_password_reset(user=user)}")
+    elif args.action == "revoke":
+        print(f"user {user.username}: {services.tokens_revoke(user=user)} API token(s) revoked")
     else:
         count = services.user_second_factor_reset(user=user)
         print(f"user {user.username}: {count} authenticator(s) removed; a new one is enrolled at the next login")
-    return 0
-
-
-def token_revoke(args) -> int:
-    _django()
-    from trm.accounts.services import tokens_revoke
-    user = _active_user(args.username)
-    if user is None:
-        print(f"trm: no user {args.username!r}", file=sys.stderr)
-        return 2
-    print(f"user {user.username}: {tokens_revoke(user=user)} API token(s) revoked")
     return 0
 
 
@@ -476,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     token_create_parser.set_defaults(run=token_create)
     revoke = token.add_parser("revoke", help="revoke every API token of a user")
     revoke.add_argument("username")
-    revoke.set_defaults(run=token_revoke)
+    revoke.set_defaults(run=user_change)
     keys = commands.add_parser("keys", help="the identity vault's keys").add_subparsers(dest="action", required=True)
     rotate = keys.add_parser("rotate", help="add a new vault key and re-encrypt every identity with it")
     rotate.set_defaults(run=keys_rotate)
