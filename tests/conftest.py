@@ -88,3 +88,42 @@ def api(client):
             return getattr(client, method)(path, **headers)
         return getattr(client, method)(path, data=json.dumps(body), content_type="application/json", **headers)
     return call
+
+
+# --- this node in a network: Bari, with the Albanian contact point as the far side -----------------
+
+class FarSide:
+    """The network around this node (it-bari): a coordinator's list naming it and al-tirana, whose
+    private keys the test holds, so that it can open what this node seals (no network needed)."""
+
+    def __init__(self, folder, now):
+        from trm.directory import coordinator
+        from trm.directory import services as directory
+        from trm.exchange.envelope import NodeKeys, utc_text
+        from datetime import timedelta
+        self.now = now
+        self.bari = directory.node_keys_create(node_id="it-bari")
+        self.tirana = NodeKeys.generate("al-tirana", now=now)
+        key, draft = folder / "coordinator.key", folder / "network.json"
+        coordinator.coordinator_init(key)
+        window = {"not_before": utc_text(now - timedelta(days=1)), "not_after": utc_text(now + timedelta(days=730))}
+        for keys, country, organisation, role in [
+            (self.bari, "IT", "On the Road, Apulia", "NGO"),
+            (self.tirana, "AL", "National contact point of Albania", "NATIONAL_CONTACT_POINT"),
+        ]:
+            public = keys.public_jwks()
+            document = json.dumps({"node_id": keys.node_id, "signing_keys": [{"jwk": public["signing"], **window}],
+                                   "encryption_keys": [{"jwk": public["encryption"], **window}]})
+            coordinator.participant_add(
+                draft, document, country=country, organisations=[organisation], roles=[role],
+                endpoint=f"https://trm.example.{country.lower()}/exchange/inbox", templates=["trm-case-report@1.0"],
+                languages=["en"], now=now, network="see-trm" if keys is self.bari else None)
+        directory.coordinator_trust_set(public_jwk=coordinator.coordinator_key_load(key).public_jwk())
+        directory.trust_list_import(jws=coordinator.trust_list_sign(draft, key, folder / "list.jws", now=now,
+                                                                    valid_days=30), now=now)
+
+
+@pytest.fixture
+def far_side(db, tmp_path):
+    from datetime import datetime, timezone
+    return FarSide(tmp_path, datetime.now(timezone.utc).replace(microsecond=0))

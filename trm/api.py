@@ -51,7 +51,11 @@ def unauthenticated(request, exc):
 
 from trm.cases.api import router as cases_router  # noqa: E402
 
+from trm.exchange.api import case_router as case_messages_router, router as messages_router  # noqa: E402
+
 api.add_router("/cases", cases_router)
+api.add_router("/cases", case_messages_router)
+api.add_router("", messages_router)
 
 
 def not_found(request, rest=""):

@@ -149,24 +149,54 @@ def serve(args) -> int:
 
 
 def demo(args) -> int:
-    """A local node with demo people and cases on http://127.0.0.1:8000/ (Ctrl-C stops it)."""
+    """The demo network: three nodes on 127.0.0.1, each with a worker; Ctrl-C stops them all."""
+    import signal
+    import time
+
+    from trm import network
+    folder = Path.cwd() / "var" / "demo"
+    print("trm demo: preparing three nodes (a database, people, cases and keys each) ...")
+    sys.stdout.flush()
+    running = network.start(folder, base_port=args.port, quiet=False)
+    print()
+    for node in running:
+        print(f"  {node.node.organisation} ({node.node.country}), node {node.node.node_id}: {node.url}/")
+        for username, role, password, _ in node.people:
+            print(f"    {username:8} {role:24} password: {password}")
+    print(f"  data in {folder}; second factors are off in the demo; Ctrl-C stops every node")
+    sys.stdout.flush()
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        while not stopping and all(n.server.poll() is None for n in running):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        network.stop(running)
+    return 0
+
+
+def _demo_environment() -> None:
     import os
-    os.environ.setdefault("TRM_DATA_DIR", str(Path.cwd() / "var" / "demo"))
-    Path(os.environ["TRM_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("TRM_SECURE_COOKIES", "0")
     os.environ.setdefault("TRM_REQUIRE_MFA", "0")
     _django(debug=True)
-    from django.core.management import call_command
-    call_command("migrate", interactive=False, verbosity=0)
-    from trm.demo import seed
-    people = seed()
-    args.bind = f"127.0.0.1:{args.port}"
-    args.workers = 2
-    print(f"trm demo: a node of 'On the Road, Apulia' (IT) on http://127.0.0.1:{args.port}/")
-    print(f"  data in {os.environ['TRM_DATA_DIR']}; second factors are off in the demo; Ctrl-C stops it")
-    for username, role, password in people:
-        print(f"  {username:8} {role:24} password: {password}")
-    sys.stdout.flush()
+
+
+def demo_node_prepare(args) -> int:
+    import json
+    _demo_environment()
+    from trm import network
+    print(json.dumps(network.node_prepare(args.node_id)))
+    return 0
+
+
+def demo_node_serve(args) -> int:
+    _demo_environment()
+    from trm import network
+    network.node_join(Path(args.network))
+    args.bind, args.workers = f"127.0.0.1:{args.port}", 2
     return serve(args)
 
 
@@ -356,8 +386,29 @@ def exchange_import(args) -> int:
     return _say(import_envelope_file(args.file, now=timezone.now()))
 
 
+def exchange_export(args) -> int:
+    _django()
+    from trm.exchange.commands import export_envelope_file
+    return _say(export_envelope_file(args.message_id, args.output))
+
+
+def worker(args) -> int:
+    """Deliver the outbox (and, later, deadlines and retention) until stopped."""
+    _django()
+    from trm.exchange import worker as delivery
+    if args.once:
+        print(f"{delivery.run_once()} delivery attempt(s)")
+        return 0
+    delivery.run_forever(interval=args.interval)
+    return 0
+
+
 def _directory_parsers(commands) -> None:
     exchange = commands.add_parser("exchange", help="envelopes between nodes").add_subparsers(dest="action", required=True)
+    export_parser = exchange.add_parser("export", help="write a sent message's envelope to a file, to carry by other means")
+    export_parser.add_argument("message_id")
+    export_parser.add_argument("--output", "-o", help="the file to write (default: standard output)")
+    export_parser.set_defaults(run=exchange_export)
     import_parser = exchange.add_parser("import", help="take in an envelope from a file exactly as if it had been posted")
     import_parser.add_argument("file", metavar="FILE")
     import_parser.set_defaults(run=exchange_import)
@@ -485,9 +536,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--bind", default="127.0.0.1:8000", help="address:port to listen on")
     serve_parser.add_argument("--workers", type=int, default=2)
     serve_parser.set_defaults(run=serve)
-    demo_parser = commands.add_parser("demo", help="start a demo node on http://127.0.0.1:8000/")
-    demo_parser.add_argument("--port", type=int, default=8000)
+    demo_parser = commands.add_parser("demo", help="start the demo network: three nodes on http://127.0.0.1:8000/, 8001, 8002")
+    demo_parser.add_argument("--port", type=int, default=8000, help="the first node's port; the others follow")
     demo_parser.set_defaults(run=demo)
+    node = commands.add_parser("demo-node", help="one node of the demo network (trm demo runs these)").add_subparsers(dest="action", required=True)
+    prepare = node.add_parser("prepare", help="database, people, cases and keys of a demo node; prints JSON")
+    prepare.add_argument("node_id")
+    prepare.set_defaults(run=demo_node_prepare)
+    node_serve = node.add_parser("serve", help="join the demo network's trust list, then serve")
+    node_serve.add_argument("node_id")
+    node_serve.add_argument("--port", type=int, required=True)
+    node_serve.add_argument("--network", required=True, help="the demo network's folder (coordinator key and trust list)")
+    node_serve.set_defaults(run=demo_node_serve)
+    worker_parser = commands.add_parser("worker", help="deliver the outbox with retries until stopped")
+    worker_parser.add_argument("--once", action="store_true", help="deliver what is due now, then stop")
+    worker_parser.add_argument("--interval", type=float, default=2.0, help="seconds between rounds when idle")
+    worker_parser.set_defaults(run=worker)
     return parser
 
 

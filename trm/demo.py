@@ -3,13 +3,8 @@ from __future__ import annotations
 
 import copy
 import secrets
+from dataclasses import dataclass
 
-from django.db import transaction
-
-from trm.accounts.models import Organisation, User
-from trm.accounts.services import organisation_create, user_create
-from trm.cases.models import Case
-from trm.cases.services import case_create
 
 ELIRA = {
     "template": "trm-case-report", "version": "1.0", "language": "it",
@@ -64,27 +59,89 @@ def _worker(given: str, family: str, country: str) -> dict:
     }
 
 
-PEOPLE = [("giulia", "CASEWORKER"), ("marco", "SUPERVISOR"), ("anna", "AUDITOR")]
+def _returnee(given: str, family: str, sex: str, origin: str, destination: str, language: str) -> dict:
+    """A person back in their country of origin after exploitation abroad (stories 3 and 6)."""
+    return {
+        "template": "trm-case-report", "version": "1.0", "language": language,
+        "data": {
+            "overview": {
+                "case_type": "INDIVIDUAL", "case_status": "ACTIVE", "stage": "RETURN_REINTEGRATION",
+                "trafficking_status": "IDENTIFIED_FORMAL", "first_contact_date": "2026-09-02",
+                "reasonable_grounds_date": "2026-09-04", "formal_identification_date": "2026-09-20",
+                "status_decision_org_type": "Police", "identified_by_sector": "NGO",
+                "countries": [{"country": origin, "role": "ORIGIN"}, {"country": destination, "role": "DESTINATION"}],
+                "exploitation_types": ["SEXUAL_EXPLOITATION"],
+            },
+            "identity": {"names": [{"type": "GIVEN", "value_original": given}, {"type": "FAMILY", "value_original": family}],
+                         "sex_gender": sex, "citizenships": [origin]},
+        },
+    }
 
 
-@transaction.atomic
-def seed() -> list[tuple[str, str, str]]:
-    """Create (or refresh) the demo organisation, its people and cases; return (user, role, password)."""
-    org = Organisation.objects.filter(name="On the Road, Apulia").first() or organisation_create(
-        name="On the Road, Apulia", country="IT", kind="NGO")
+@dataclass(frozen=True)
+class DemoNode:
+    """One node of the demo network: its organisation, its people and its seeded cases."""
+
+    node_id: str
+    port_offset: int
+    organisation: str
+    country: str
+    kind: str
+    language: str
+    people: tuple[tuple[str, str], ...]
+    cases: tuple[dict, ...]
+    languages: tuple[str, ...]
+
+
+NODES = (
+    DemoNode("it-bari", 0, "On the Road, Apulia", "IT", "NGO", "it",
+             (("giulia", "CASEWORKER"), ("marco", "SUPERVISOR"), ("anna", "AUDITOR")),
+             (ELIRA, _worker("Ion", "Popescu", "MD"), _worker("Vasile", "Rusu", "MD"), _worker("Dragan", "Petrović", "RS")),
+             ("it", "en")),
+    DemoNode("al-tirana", 1, "National contact point of Albania", "AL", "NATIONAL_CONTACT_POINT", "sq",
+             (("besa", "NATIONAL_CONTACT_POINT"), ("dritan", "CASEWORKER")),
+             (_returnee("Mirela", "Dervishi", "Feminine", "AL", "GR", "sq"),), ("sq", "en")),
+    DemoNode("md-chisinau", 2, "National contact point of Moldova", "MD", "NATIONAL_CONTACT_POINT", "ro",
+             (("elena", "NATIONAL_CONTACT_POINT"), ("sergiu", "CASEWORKER")),
+             (_returnee("Ana", "Ciobanu", "Feminine", "MD", "RO", "ro"),), ("ro", "en")),
+)
+
+
+def demo_node(node_id: str) -> DemoNode:
+    for node in NODES:
+        if node.node_id == node_id:
+            return node
+    raise KeyError(node_id)
+
+
+def seed(node: DemoNode = NODES[0]) -> list[tuple[str, str, str]]:
+    """Create (or refresh) a demo node's organisation, people and cases; return (user, role, password).
+    The node definitions above need no Django; this does (the network's orchestrator imports them)."""
+    from django.db import transaction
+    with transaction.atomic():
+        return _seed(node)
+
+
+def _seed(node: DemoNode) -> list[tuple[str, str, str]]:
+    from trm.accounts.models import Organisation, User
+    from trm.accounts.services import organisation_create, user_create
+    from trm.cases.models import Case
+    from trm.cases.services import case_create
+    org = Organisation.objects.filter(name=node.organisation).first() or organisation_create(
+        name=node.organisation, country=node.country, kind=node.kind)
     printed = []
-    for username, role in PEOPLE:
+    for username, role in node.people:
         password = "demo-" + secrets.token_urlsafe(8)
         user = User.objects.filter(username=username).first()
         if user is None:
-            user, _ = user_create(username=username, organisation=org, role=role, password=password, language="it")
+            user, _ = user_create(username=username, organisation=org, role=role, password=password,
+                                  language=node.language)
         else:
             user.set_password(password)
             user.save(update_fields=["password"])
         printed.append((username, role, password))
-    giulia = User.objects.get(username="giulia")
+    author = User.objects.get(username=next(name for name, role in node.people if role != "AUDITOR"))
     if not Case.objects.filter(organisation=org).exists():
-        case_create(actor=giulia, report=copy.deepcopy(ELIRA))
-        for given, family, country in [("Ion", "Popescu", "MD"), ("Vasile", "Rusu", "MD"), ("Dragan", "Petrović", "RS")]:
-            case_create(actor=giulia, report=_worker(given, family, country))
+        for report in node.cases:
+            case_create(actor=author, report=copy.deepcopy(report))
     return printed

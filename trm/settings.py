@@ -43,6 +43,10 @@ LOGIN_URL = "login"
 REQUIRE_MFA = env_bool("TRM_REQUIRE_MFA", True)
 # API tokens stop working this many days after they were made (`trm token create` makes a new one).
 TOKEN_DAYS = env_int("TRM_TOKEN_DAYS", 90)
+# The outbox worker: how long a claimed message is held by one worker before another may take it
+# (a worker that died mid-delivery), and the wait before the first retry (it doubles, up to an hour).
+WORKER_LEASE_SECONDS = env_int("TRM_WORKER_LEASE_SECONDS", 120)
+WORKER_RETRY_SECONDS = env_int("TRM_WORKER_RETRY_SECONDS", 15)
 # The identity vault's keys: TRM_DATA_KEY, or the key file that `trm init` creates (mode 0600).
 DATA_KEY = env("TRM_DATA_KEY")
 DATA_KEY_FILE = Path(env("TRM_DATA_KEY_FILE", str(DATA_DIR / "data.key")))

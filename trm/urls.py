@@ -1,6 +1,8 @@
 from django.urls import include, path, re_path
 
 from trm.api import api, not_found
+from trm.exchange.pages import case_send
+from trm.exchange.urls import page_patterns as message_pages
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -8,5 +10,7 @@ urlpatterns = [
     path("exchange/", include("trm.exchange.urls")),
     path("", include("trm.accounts.urls")),
     path("cases/", include("trm.cases.urls")),
+    path("cases/<int:case_id>/send", case_send, name="case-send"),
+    path("messages/", include(message_pages)),
     path("", include("trm.web.urls")),
 ]

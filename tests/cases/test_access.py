@@ -11,7 +11,7 @@ FOREIGN = ["arben"]                                 # a caseworker of another or
 
 
 @pytest.fixture
-def case_id(api, people, elira):
+def case_id(api, people, elira, far_side):
     return api(people["giulia"], "post", "/api/v1/cases", elira).json()["id"]
 
 
@@ -23,6 +23,9 @@ def _requests(case_id, elira):
     return [
         ("get", f"/api/v1/cases/{case_id}", None),
         ("get", f"/api/v1/cases/{case_id}/consents", None),
+        # before the consent is withdrawn below: without it the notification may not leave
+        ("post", f"/api/v1/cases/{case_id}/messages", {"type": "CASE_NOTIFICATION", "receiver": "al-tirana",
+                                                       "preview": True}),
         ("post", f"/api/v1/cases/{case_id}/consents", CONSENT),
         ("post", f"/api/v1/cases/{case_id}/consents/0/withdraw", {}),
         ("patch", f"/api/v1/cases/{case_id}", {"data": {"overview": {"stage": "FIRST_ASSISTANCE"}}}),

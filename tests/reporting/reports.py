@@ -10,7 +10,6 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
-from trm.reporting import world
 from trm.reporting.derive import FUNCTIONS
 from trm.reporting.model import Field, Template
 

@@ -1,5 +1,4 @@
 """The TRM case report 1.0 covers DOMAIN §6.1, and a broken template is refused with its reasons."""
-import copy
 from pathlib import Path
 
 import pytest

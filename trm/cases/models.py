@@ -75,6 +75,8 @@ class EventKind(models.TextChoices):
     REOPENED = "REOPENED", _("Case reopened")
     CONSENT_GIVEN = "CONSENT_GIVEN", _("Consent recorded")
     CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN", _("Consent withdrawn")
+    MESSAGE_SENT = "MESSAGE_SENT", _("Message sent")
+    MESSAGE_RECEIVED = "MESSAGE_RECEIVED", _("Message received")
 
 
 class CaseEvent(models.Model):

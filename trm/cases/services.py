@@ -73,7 +73,7 @@ def _store(case: Case, template: reporting.Template, data: dict) -> None:
     )
 
 
-def _require_case_role(actor) -> None:
+def require_case_role(actor) -> None:
     if not (actor.is_authenticated and actor.handles_cases and actor.organisation_id):
         raise CaseForbidden()
 
@@ -81,7 +81,7 @@ def _require_case_role(actor) -> None:
 @transaction.atomic
 def case_create(*, actor, report: dict, today: date | None = None) -> Case:
     """Open a case from a report of the template; returns the stored case with its reference."""
-    _require_case_role(actor)
+    require_case_role(actor)
     template, derived = _checked(report, today)
     case = Case(
         organisation_id=actor.organisation_id, reference=next_reference(actor.organisation.country),
@@ -106,7 +106,7 @@ def case_change(*, actor, case: Case, change: Callable[[dict], dict | None], kin
     ``change`` receives the report as the actor may see it and changes it in place (or returns a
     new one); what the actor may not see is kept as it was. With ``expected_version`` (the version
     an editor started from), a case changed since then is refused with :class:`CaseConflict`."""
-    _require_case_role(actor)
+    require_case_role(actor)
     case = Case.objects.select_for_update().get(pk=case_get_for(user=actor, case_id=case.pk).pk)
     if expected_version is not None and expected_version != case.version:
         raise CaseConflict()

@@ -134,8 +134,9 @@ def case_detail(request, case_id):
     language = engine_language(request)
     rendered = reporting.render(template, report, language, answered_only=True)
     reasons = forms.choices_for(template, template.fields["log.closure.reason"], language)
+    from trm.exchange.pages import thread_rows
     return render(request, "cases/detail.html", {"case": case, "report": rendered, "events": case.events.all(),
-                                                 "closure_reasons": reasons})
+                                                 "closure_reasons": reasons, "thread": thread_rows(case, language)})
 
 
 @never_cache
@@ -156,7 +157,6 @@ def case_close(request, case_id):
 def case_edit(request, case_id):
     case = _case_or_404(request.user, case_id)
     template = reporting.load_template(case.template, case.template_version)
-    language = engine_language(request)
     if request.method == "GET":
         return _form_page(request, template, selectors.case_report_for(user=request.user, case=case, purpose="edit"), [], case)
     report = forms.report_from_post(template, request.POST, case.language)

@@ -161,6 +161,15 @@ def current_trust_list(*, now: datetime) -> TrustList | None:
     return verify_trust_list(record.jws, trusted.public_jwk, now=now)
 
 
+def usable_trust_list(*, now: datetime) -> TrustList | None:
+    """The current trust list, or None when there is none, it expired or it no longer verifies
+    (the exchange then refuses to send or receive until the administrator imports a good one)."""
+    try:
+        return current_trust_list(now=now)
+    except TrustListError:
+        return None
+
+
 def node_is_listed(trust: TrustList, keys: NodeKeys, *, at: datetime) -> bool:
     """Whether ``trust`` lists this node with its present signing and encryption keys."""
     signing = [jwk["kid"] for jwk in trust.signing_jwks(keys.node_id, at=at)]

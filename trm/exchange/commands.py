@@ -23,3 +23,26 @@ def import_envelope_file(path: str | Path, *, now: datetime) -> tuple[int, str]:
         return 0, body.decode("ascii")
     error = json.loads(body)["errors"][0]
     return 1, f"refused ({error['code']}): {error['message']}"
+
+
+def export_envelope_file(message_id: str, output: str | None) -> tuple[int, str]:
+    """Write the envelope of sent message ``message_id`` to ``output`` (or print it). The export is audited."""
+    import sys
+
+    from trm.audit.services import audit_record
+
+    from .models import OutboundMessage
+    message = OutboundMessage.objects.filter(message_id=str(message_id)).first()
+    if message is None:
+        return 1, f"no sent message {message_id}"
+    envelope = bytes(message.envelope)
+    audit_record(action="exchange.export", object_type="outbound_message", object_id=message.message_id,
+                 detail={"receiver": message.receiver})
+    if output is None:
+        sys.stdout.write(envelope.decode("ascii") + "\n")
+        return 0, ""
+    try:
+        Path(output).write_bytes(envelope + b"\n")
+    except OSError as error:
+        return 1, f"cannot write {output}: {error.strerror or error}"
+    return 0, f"{message.type} to {message.receiver} written to {output} ({len(envelope)} bytes)"

@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, timezone as dt_timezone
 
 from django.db import IntegrityError, transaction
 
 from trm import reporting
+from trm.accounts.models import Organisation
 from trm.audit.services import audit_record
+from trm.cases.models import CaseEvent, EventKind
 from trm.cases.vault import keyring
 from trm.directory import services as directory
 from trm.exchange.envelope import (
     REASONS, EnvelopeRejected, NodeKeys, OpenedMessage, as_utc, open_envelope, receipt,
 )
-from trm.exchange.trustlist import TrustList, TrustListError
+from trm.exchange.trustlist import TrustList
 from trm.lib import vault
+from trm.workflow.deadlines import response_due
+from trm.workflow.rules import load_rules
 
-from .models import InboundMessage
+from .models import Answer, InboundMessage, OutboundMessage
 
 MAX_ENVELOPE_BYTES = 1_000_000
 MAX_AGE = timedelta(days=2)
@@ -67,13 +71,20 @@ def envelope_receive(*, envelope: bytes, now: datetime) -> tuple[InboundMessage,
         return stored, stored.receipt.encode("ascii"), False
     _validate_payload(opened)
     signed = receipt(opened=opened, receiver=keys, now=now)
+    section = opened.payload["data"]["envelope"]
+    in_reply_to = section.get("in_reply_to") or ""
     try:
         with transaction.atomic():
+            answered = _answered_here(in_reply_to, opened)
             message = InboundMessage.objects.create(
                 message_id=opened.message_id, type=opened.type, sender=opened.sender, received_at=now,
                 created_at=opened.created_at, template=opened.template, envelope=envelope, digest=opened.digest,
                 payload_blob=vault.encrypt(keyring(), _payload_bytes(opened.payload), aad=payload_aad(opened.message_id)),
-                receipt=signed.decode("ascii"))
+                receipt=signed.decode("ascii"), in_reply_to=in_reply_to,
+                organisation=answered.organisation if answered else _addressee(section),
+                case=answered.case if answered else None, due_at=due_at_for(opened.type, now))
+            if answered is not None:
+                _record_answer(answered, opened.type)
             audit_record(action="exchange.receive", object_type="inbound_message", object_id=opened.message_id,
                          detail={"type": opened.type, "sender": opened.sender}, at=now)
     except IntegrityError:
@@ -85,6 +96,42 @@ def envelope_receive(*, envelope: bytes, now: datetime) -> tuple[InboundMessage,
     return message, signed, True
 
 
+def _answered_here(in_reply_to: str, opened: OpenedMessage) -> OutboundMessage | None:
+    """The message of this node that ``opened`` answers: sent by this node to its sender."""
+    if not in_reply_to:
+        return None
+    return OutboundMessage.objects.filter(message_id=in_reply_to, receiver=opened.sender).first()
+
+
+def answer_of(answer_type: str) -> str:
+    """What a reply of ``answer_type`` says of the message it answers."""
+    return {"REFERRAL_ACCEPTED": Answer.ACCEPTED, "REFERRAL_DECLINED": Answer.DECLINED}.get(answer_type, Answer.ANSWERED)
+
+
+def _record_answer(answered: OutboundMessage, answer_type: str) -> None:
+    OutboundMessage.objects.filter(pk=answered.pk).update(answer=answer_of(answer_type))
+    if answered.case_id:
+        CaseEvent.objects.create(case_id=answered.case_id, kind=EventKind.MESSAGE_RECEIVED, paths=[answer_type])
+
+
+def _addressee(section: dict) -> Organisation | None:
+    """The organisation of this node a new message is for: the one its envelope names, else the
+    national contact point, else the first organisation (a node of one organisation)."""
+    names = [r.get("organisation") for r in section.get("recipients") or [] if isinstance(r, dict)]
+    organisations = Organisation.objects.order_by("pk")
+    return organisations.filter(name__in=[n for n in names if isinstance(n, str)]).first() \
+        or organisations.filter(kind="NATIONAL_CONTACT_POINT").first() or organisations.first()
+
+
+def due_at_for(message_type: str, now: datetime) -> datetime | None:
+    """When an answer to a message of ``message_type`` sent at ``now`` is due (None: no deadline);
+    a limit in days ends at 23:59 UTC of its last day."""
+    due = response_due(load_rules(), message_type, now)
+    if due is None or isinstance(due, datetime):
+        return due
+    return datetime.combine(due, time(23, 59), dt_timezone.utc)
+
+
 def _node_keys() -> NodeKeys:
     try:
         return directory.node_keys()
@@ -93,10 +140,7 @@ def _node_keys() -> NodeKeys:
 
 
 def _trust_list(now: datetime) -> TrustList:
-    try:
-        trust = directory.current_trust_list(now=now)
-    except TrustListError:
-        trust = None
+    trust = directory.usable_trust_list(now=now)
     if trust is None:
         raise InboxRejected("no_trust_list")
     return trust

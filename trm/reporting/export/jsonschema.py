@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import world
 from ..model import Field, Template
 from ..validate import allowed_codes
 
