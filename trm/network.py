@@ -163,8 +163,17 @@ def start(folder: Path, *, node_ids: list[str] | None = None, base_port: int = 8
 
 
 def stop(running: list[RunningNode]) -> None:
+    """Ask every worker and server to stop at once, then wait for each (killing what hangs)."""
+    processes = [p for node in running for p in (node.worker, node.server) if p is not None and p.poll() is None]
+    for process in processes:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for process in processes:
+        _stop(process)
     for node in running:
-        node.stop()
+        node.worker = node.server = None
 
 
 # --- inside one node's process (trm demo-node prepare|serve) ------------------------------------

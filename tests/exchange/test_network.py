@@ -251,12 +251,17 @@ def test_ctrl_c_stops_the_whole_demo_network(tmp_path):
     demo = subprocess.Popen([sys.executable, "-m", "trm.cli", "demo", "--port", str(ports[0])], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
                             env={k: v for k, v in os.environ.items() if k != "TRM_DATABASE_URL"})
-    lines = []
-    try:
+    lines, ready = [], threading.Event()
+
+    def read():  # all of it, to the end: the nodes' logs must never fill the pipe and block them
         for line in demo.stdout:
             lines.append(line)
             if "Ctrl-C stops every node" in line:
-                break
+                ready.set()
+        ready.set()
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        assert ready.wait(timeout=240)
         text = "".join(lines)
         assert "giulia" in text and "besa" in text and "elena" in text, text[-2000:]
         for port in (ports[0], ports[0] + 1, ports[0] + 2):
