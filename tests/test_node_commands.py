@@ -35,6 +35,17 @@ def test_a_new_node_is_set_up_with_keys_people_and_an_intact_audit_log(node):
     assert verified.returncode == 0 and "intact: 3 entries" in verified.stdout
 
 
+def test_init_with_a_node_id_makes_the_exchange_keys_once(node):
+    first = node("init", "--node-id", "rs-beograd")
+    assert first.returncode == 0 and "signing key" in first.stdout
+    again = node("init", "--node-id", "rs-beograd")
+    assert again.returncode == 0 and "(kept)" in again.stdout
+    exported = node("directory", "export")
+    keys = json.loads(exported.stdout)
+    assert keys["node_id"] == "rs-beograd" and "d" not in keys["signing_keys"][0]["jwk"]
+    assert node("init", "--node-id", "rs-nis").returncode == 2
+
+
 def test_running_init_again_keeps_the_vault_key(node):
     node("init")
     before = (node.data / "data.key").read_bytes()

@@ -157,7 +157,11 @@ def demo(args) -> int:
     folder = Path.cwd() / "var" / "demo"
     print("trm demo: preparing three nodes (a database, people, cases and keys each) ...")
     sys.stdout.flush()
-    running = network.start(folder, base_port=args.port, quiet=False)
+    try:
+        running = network.start(folder, base_port=args.port, quiet=False)
+    except RuntimeError as error:  # a port in use, a node that would not start: say so, no traceback
+        print(f"trm demo: {error}", file=sys.stderr)
+        return 1
     print()
     for node in running:
         print(f"  {node.node.organisation} ({node.node.country}), node {node.node.node_id}: {node.url}/")
@@ -222,6 +226,13 @@ def init(args) -> int:
     print(f"vault key: {source}")
     if not existed:
         print("  back the key file up apart from the database: without it no identity can be read")
+    if args.node_id:
+        from trm.directory import commands as directory_commands
+        from trm.directory import services as directory
+        if directory.node_id() == args.node_id:
+            print(f"node keys: {args.node_id} (kept)")
+        else:
+            return _say(directory_commands.init_keys(args.node_id))
     return 0
 
 
@@ -336,6 +347,12 @@ def directory_keys(args) -> int:
     return _say(commands.init_keys(args.node_id))
 
 
+def directory_rotate(args) -> int:
+    _django()
+    from trm.directory import commands
+    return _say(commands.rotate_keys(args.overlap_days))
+
+
 def directory_export(args) -> int:
     _django()
     from trm.directory import commands
@@ -370,7 +387,7 @@ def coordinator_add(args) -> int:
     return _say(commands.add_participant(
         args.document, args.keys_file, country=args.country, organisations=args.organisation, roles=args.role,
         endpoint=args.endpoint, templates=args.template or ["trm-case-report@1.0"], languages=args.language,
-        network=args.network))
+        network=args.network, replace=args.replace))
 
 
 def coordinator_sign(args) -> int:
@@ -417,6 +434,9 @@ def _directory_parsers(commands) -> None:
     keys_parser = directory.add_parser("keys", help="generate this node's signing and encryption keys (once)")
     keys_parser.add_argument("node_id", metavar="NODE_ID", help="this node's id in the network, e.g. rs-beograd")
     keys_parser.set_defaults(run=directory_keys)
+    rotate = directory.add_parser("rotate", help="new node keys; the replaced ones keep working for an overlap")
+    rotate.add_argument("--overlap-days", type=int, default=30, help="days the replaced keys still open and sign (default 30)")
+    rotate.set_defaults(run=directory_rotate)
     export_keys = directory.add_parser("export", help="this node's public keys, to send to the network coordinator")
     export_keys.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output)")
     export_keys.set_defaults(run=directory_export)
@@ -444,6 +464,7 @@ def _directory_parsers(commands) -> None:
     add.add_argument("--endpoint", required=True, metavar="URL", help="https URL of the node's exchange inbox")
     add.add_argument("--template", action="append", metavar="NAME@VERSION", help="accepted template version (default trm-case-report@1.0)")
     add.add_argument("--language", action="append", required=True, metavar="CODE", help="BCP 47 code; repeat for several")
+    add.add_argument("--replace", action="store_true", help="replace the node's entry if it is already in the draft (new keys, new endpoint)")
     add.set_defaults(run=coordinator_add)
     sign = coordinator.add_parser("sign", help="sign the draft: the trust list that every node imports")
     sign.add_argument("--document", required=True, metavar="FILE", help="the draft (JSON)")
@@ -495,6 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
     cyrl = i18n.add_parser("transliterate", help="write the sr-Cyrl catalogue from sr-Latn, letter by letter")
     cyrl.set_defaults(run=i18n_transliterate)
     init_parser = commands.add_parser("init", help="set up this node: data directory, keys, database")
+    init_parser.add_argument("--node-id", help="also make this node's exchange keys, as trm directory keys NODE_ID does")
     init_parser.set_defaults(run=init)
     org = commands.add_parser("org", help="organisations").add_subparsers(dest="action", required=True)
     org_add_parser = org.add_parser("add", help="add an organisation")

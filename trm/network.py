@@ -99,7 +99,8 @@ def _wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the node stopped while starting (exit {process.returncode})")
+            raise RuntimeError(f"the node for {url.rsplit('/', 1)[0]} stopped while starting "
+                               f"(exit {process.returncode}; is its port in use?)")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:

@@ -4,7 +4,6 @@ in Tirana, reads it in Albanian and accepts it; Giulia sees the acceptance on he
 Playwright drives Debian's chromium; the nodes run as ``trm demo`` runs them."""
 import os
 import re
-import socket
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from playwright.sync_api import expect, sync_playwright
 from trm import network, reporting
 from trm.reporting.i18n import gettext
 
+from ..exchange.test_network import free_port
 from .test_caseworker_walk import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 
 pytestmark = [
@@ -20,12 +20,6 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists() and os.environ.get("CI") != "true",
                        reason=f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -91,7 +91,7 @@ def test_a_wrong_participant_leaves_the_draft_as_it_was(tmp_path, serbia_keys):
     draft = tmp_path / "network.json"
     add(draft, serbia_keys)
     before = draft.read_bytes()
-    assert add(draft, serbia_keys) == (2, "draft not changed: participant 'rs-beograd' is already in the draft")
+    assert add(draft, serbia_keys) == (2, "draft not changed: participant 'rs-beograd' is already in the draft (--replace to update it)")
     (tmp_path / "other.json").write_text(keys_file_text(NodeKeys.generate("rs-nis", now=NOW)))
     code, text = add(draft, str(tmp_path / "other.json"), endpoint="http://trm.example.rs/")
     assert code == 2 and "participants[1].endpoint: must be an https URL" in text
@@ -123,3 +123,15 @@ def test_signing_needs_a_positive_number_of_days(tmp_path, serbia_keys):
     add(tmp_path / "network.json", serbia_keys)
     code, text = sign(tmp_path, days=0)
     assert code == 2 and "valid days must be a positive whole number" in text
+
+
+def test_replacing_a_participant_keeps_one_entry_with_its_new_keys(tmp_path, serbia_keys):
+    draft = tmp_path / "network.json"
+    add(draft, serbia_keys)
+    rotated = NodeKeys.generate("rs-beograd", now=NOW)
+    (tmp_path / "rotated.json").write_text(keys_file_text(rotated))
+    code, text = add(draft, str(tmp_path / "rotated.json"), replace=True)
+    assert code == 0, text
+    document = json.loads(draft.read_text())
+    [serbia] = [p for p in document["participants"] if p["node_id"] == "rs-beograd"]
+    assert serbia["signing_keys"][0]["jwk"]["kid"] == rotated.signing_kid and document["version"] == 2

@@ -3,6 +3,7 @@
 An Italian NGO's node (it-bari) notifies this node, the Albanian national contact point
 (al-tirana), of Elira's case. Both are in a trust list signed by a test coordinator.
 """
+import json
 import uuid
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from trm.audit.models import AuditEntry
 from trm.directory import coordinator
 from trm.directory import services as directory
 from trm.exchange.commands import import_envelope_file
-from trm.exchange.envelope import NodeKeys, seal, utc_text, verify_receipt
+from trm.exchange.envelope import EnvelopeRejected, NodeKeys, seal, utc_text, verify_receipt
 from trm.exchange.models import InboundMessage
 from trm.exchange.services import envelope_digest, envelope_receive, inbound_payload
 
@@ -222,3 +223,64 @@ def test_the_service_refuses_without_node_keys(vault_key):  # noqa: F811
     with pytest.raises(EnvelopeRejected) as refused:
         envelope_receive(envelope=b"x.y.z.a.b", now=NOW)
     assert refused.value.reason == "no_node_keys"
+
+
+def test_a_truncated_envelope_is_refused(client, tirana, template, elira):
+    envelope = sealed(tirana, template, elira)
+    response = post(client, envelope[: len(envelope) // 2])
+    assert response.status_code == 400 and response.json()["errors"][0]["code"] in ("malformed", "undecryptable")
+    assert_refused(response, 400, response.json()["errors"][0]["code"])
+
+
+def test_a_sender_key_revoked_by_a_newer_trust_list_is_refused(client, tirana, template, elira, tmp_path):
+    """The coordinator replaced Bari's keys (say, a stolen laptop): what the old key signs is refused."""
+    old = sealed(tirana, template, elira)
+    new_bari = NodeKeys.generate("it-bari", now=NOW)
+    key, draft = tmp_path / "coordinator.key", tmp_path / "network-2.json"
+    coordinator.participant_add(draft, keys_file_text(new_bari), network="see-trm", now=NOW, **ITALY)
+    coordinator.participant_add(draft, keys_file_text(tirana), now=NOW, **ALBANIA)
+    directory.trust_list_import(jws=coordinator.trust_list_sign(draft, key, tmp_path / "list-2.jws",
+                                                                 now=NOW + timedelta(minutes=1), valid_days=30),
+                                now=NOW + timedelta(minutes=1))
+    assert_refused(post(client, old), 403, "unknown_sender")
+    assert post(client, sealed(tirana, template, elira, sender=new_bari)).status_code == 201
+
+
+# Key rotation: the old keys keep working for the overlap, and only for it ---------------------------
+
+def test_after_a_rotation_the_old_keys_open_and_sign_until_the_new_list_and_then_until_the_overlap_ends(
+        client, tirana, template, elira, tmp_path):
+    old_signing = tirana.public_jwks()["signing"]
+    new = directory.node_keys_rotate(now=NOW, overlap_days=30)
+    assert new.encryption_kid != tirana.encryption_kid and new.node_id == "al-tirana"
+
+    # Bari still has the old list: it seals to the old key, and the receipt is signed with the old key
+    # (the only one Bari can check).
+    envelope = sealed(tirana, template, elira)
+    response = post(client, envelope)
+    assert response.status_code == 201
+    verify_receipt(receipt=response.content, expected_digest=envelope_digest(envelope), signing_jwks=[old_signing])
+
+    # The coordinator publishes the keys file Tirana exports now: both key sets, the old until its end.
+    exported = directory.node_public_keys_document(now=NOW)
+    assert [k["jwk"]["kid"] for k in exported["encryption_keys"]] == [new.encryption_kid, tirana.encryption_kid]
+    key, draft = tmp_path / "coordinator.key", tmp_path / "network.json"
+    coordinator.participant_add(draft, json.dumps(exported), now=NOW, replace=True, **ALBANIA)
+    later = NOW + timedelta(minutes=5)
+    directory.trust_list_import(jws=coordinator.trust_list_sign(draft, key, tmp_path / "list-2.jws", now=later,
+                                                                 valid_days=30), now=later)
+    fresh = sealed(tirana, template, elira, receiver_jwk=new.public_jwks()["encryption"], now=later)
+    response = post(client, fresh)
+    assert response.status_code == 201
+    verify_receipt(receipt=response.content, expected_digest=envelope_digest(fresh),
+                   signing_jwks=[new.public_jwks()["signing"]])
+
+    # After the overlap the old key opens nothing (the node's clock, a month on).
+    month_on = NOW + timedelta(days=31)
+    directory.trust_list_import(jws=coordinator.trust_list_sign(draft, key, tmp_path / "list-3.jws",
+                                                                 now=month_on, valid_days=30), now=month_on)
+    stale = sealed(tirana, template, elira, now=month_on)
+    before = InboundMessage.objects.count()
+    with pytest.raises(EnvelopeRejected) as refused:
+        envelope_receive(envelope=stale, now=month_on)
+    assert refused.value.reason == "wrong_recipient" and InboundMessage.objects.count() == before

@@ -23,10 +23,22 @@ from trm import network
 pytestmark = pytest.mark.network
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(count: int = 1) -> int:
+    """The first of ``count`` free ports in a row, below the range the system hands out to clients."""
+    import random
+    for _ in range(200):
+        base = random.randrange(20_000, 30_000)
+        sockets = [socket.socket() for _ in range(count)]
+        try:
+            for offset, s in enumerate(sockets):
+                s.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError("no free ports")
 
 
 class Relay:
@@ -247,7 +259,7 @@ def test_an_exported_envelope_imported_by_file_is_the_same_message_and_a_tampere
 
 
 def test_ctrl_c_stops_the_whole_demo_network(tmp_path):
-    ports = [free_port()]
+    ports = [free_port(3)]
     demo = subprocess.Popen([sys.executable, "-m", "trm.cli", "demo", "--port", str(ports[0])], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
                             env={k: v for k, v in os.environ.items() if k != "TRM_DATABASE_URL"})

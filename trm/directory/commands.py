@@ -44,6 +44,20 @@ def init_keys(node_id: str) -> tuple[int, str]:
                f"next: trm directory export -o {keys.node_id}.keys.json, and send that file to the network coordinator")
 
 
+def rotate_keys(overlap_days: int) -> tuple[int, str]:
+    from django.utils import timezone
+
+    from . import services
+    try:
+        keys = services.node_keys_rotate(now=timezone.now(), overlap_days=overlap_days)
+    except (services.DirectoryError, ValueError) as error:
+        return 2, str(error)
+    return 0, (f"node {keys.node_id}: new keys made; the replaced ones still open and sign for {overlap_days} days\n"
+               f"  signing key    {keys.signing_kid}\n  encryption key {keys.encryption_kid}\n"
+               f"next: trm directory export -o {keys.node_id}.keys.json, and send that file to the network coordinator "
+               f"before the {overlap_days} days are over")
+
+
 def export_public_keys(output: str | None = None) -> tuple[int, str]:
     from . import services
     try:
@@ -161,7 +175,7 @@ def coordinator_init(path: str) -> tuple[int, str]:
 
 def add_participant(document: str, keys_file: str, *, country: str, organisations: list[str], roles: list[str],
                     endpoint: str, templates: list[str], languages: list[str],
-                    network: str | None = None) -> tuple[int, str]:
+                    network: str | None = None, replace: bool = False) -> tuple[int, str]:
     try:
         keys = _read(keys_file)
     except (OSError, UnicodeDecodeError) as error:
@@ -169,12 +183,12 @@ def add_participant(document: str, keys_file: str, *, country: str, organisation
     try:
         draft = coordinator_files.participant_add(
             document, keys, country=country.upper(), organisations=organisations, roles=roles, endpoint=endpoint,
-            templates=templates, languages=languages, network=network, now=datetime.now(timezone.utc))
+            templates=templates, languages=languages, network=network, now=datetime.now(timezone.utc), replace=replace)
     except TrustListError as error:
         return 2, f"draft not changed: {error}"
     except OSError as error:
         return 2, f"cannot use {document}: {error.strerror}"
-    added = draft["participants"][-1]
+    added = next(p for p in draft["participants"] if p["node_id"] == json.loads(keys)["node_id"])
     return 0, (f"participant {added['node_id']} ({added['country']}) added to {document}: "
                f"{draft['network']} version {draft['version']}, {_participants(len(draft['participants']))}\n"
                f"next: trm coordinator sign --document {document} --key KEY_FILE -o FILE")

@@ -72,12 +72,14 @@ def _write_new(path: Path, text: str, *, mode: int) -> None:
 
 def participant_add(document_path: str | Path, public_keys_json: str | bytes, *, country: str,
                     organisations: list[str], roles: list[str], endpoint: str, templates: list[str],
-                    languages: list[str], now: datetime, network: str | None = None) -> dict:
+                    languages: list[str], now: datetime, network: str | None = None, replace: bool = False) -> dict:
     """Add a node to the draft at ``document_path`` and return the draft.
 
     ``public_keys_json`` is the file the node's administrator sent. A new draft needs ``network``;
-    an existing one gets its version raised by one. The draft is written only if the result is a
-    valid trust-list document; TrustListError names what is wrong otherwise.
+    an existing one gets its version raised by one. A node already in the draft is refused unless
+    ``replace`` (its entry is then replaced: new keys after a rotation, a new endpoint). The draft
+    is written only if the result is a valid trust-list document; TrustListError names what is
+    wrong otherwise.
     """
     keys = _public_keys(public_keys_json)
     participant = {"node_id": keys["node_id"], "country": country, "organisations": list(organisations),
@@ -86,7 +88,9 @@ def participant_add(document_path: str | Path, public_keys_json: str | bytes, *,
                    "languages": list(languages)}
     draft = _next_draft(Path(document_path), network, now)
     if any(p.get("node_id") == participant["node_id"] for p in draft["participants"]):
-        raise TrustListError(f"participant {participant['node_id']!r} is already in the draft")
+        if not replace:
+            raise TrustListError(f"participant {participant['node_id']!r} is already in the draft (--replace to update it)")
+        draft["participants"] = [p for p in draft["participants"] if p.get("node_id") != participant["node_id"]]
     draft["participants"].append(participant)
     validate_document(draft)
     _replace(Path(document_path), json.dumps(draft, indent=2, ensure_ascii=False) + "\n")

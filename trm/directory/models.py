@@ -13,6 +13,9 @@ class NodeIdentity(models.Model):
     node_id = models.CharField(max_length=100)
     keys_blob = models.BinaryField()
     created_at = models.DateTimeField()
+    # Keys replaced by ``trm directory rotate``, kept to open what was sealed to them until the end
+    # of their overlap: JSON [{"keys": NodeKeys JSON, "until": UTC text}], encrypted like keys_blob.
+    previous_blob = models.BinaryField(null=True, blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="directory_one_node_identity")]

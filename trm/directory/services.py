@@ -5,6 +5,7 @@ verified with the coordinator's key; a refused list leaves the database as it wa
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -12,13 +13,14 @@ from django.utils import timezone
 
 from trm.audit.services import audit_record
 from trm.cases.vault import keyring
-from trm.exchange.envelope import NodeKeys, import_okp, public_jwk, utc_text
+from trm.exchange.envelope import NodeKeys, import_okp, parse_utc_text, public_jwk, utc_text
 from trm.exchange.trustlist import _NODE_ID, TrustList, TrustListError, verify_trust_list
 from trm.lib import vault
 
 from .models import CoordinatorTrust, NodeIdentity, TrustListRecord
 
 NODE_KEYS_AAD = b"trm:node-keys"
+PREVIOUS_KEYS_AAD = b"trm:node-keys:previous"
 PUBLIC_KEYS_VALIDITY = timedelta(days=730)
 
 
@@ -52,20 +54,77 @@ def node_keys() -> NodeKeys:
     return NodeKeys.from_json(vault.decrypt(keyring(), bytes(identity.keys_blob), aad=NODE_KEYS_AAD))
 
 
+def previous_node_keys(*, now: datetime) -> list[tuple[NodeKeys, datetime]]:
+    """Keys replaced by a rotation and still within their overlap, newest first, with their end."""
+    identity = NodeIdentity.objects.first()
+    if identity is None or not identity.previous_blob:
+        return []
+    kept = json.loads(vault.decrypt(keyring(), bytes(identity.previous_blob), aad=PREVIOUS_KEYS_AAD))
+    return [(NodeKeys.from_json(item["keys"]), parse_utc_text(item["until"])) for item in kept
+            if parse_utc_text(item["until"]) > now]
+
+
+def node_keys_for(*, encryption_kid: str, now: datetime) -> NodeKeys | None:
+    """The key set (current, or replaced but still in its overlap) an envelope was sealed to."""
+    current = node_keys()
+    if current.encryption_kid == encryption_kid:
+        return current
+    return next((keys for keys, _ in previous_node_keys(now=now) if keys.encryption_kid == encryption_kid), None)
+
+
+def signing_keys_now(trust: TrustList | None, *, now: datetime) -> NodeKeys:
+    """The key set to sign with now: the newest one the trust list lists for this node (so that,
+    after a rotation, the node signs with its old key until the coordinator publishes the new one)."""
+    current = node_keys()
+    if trust is None:
+        return current
+    listed = {jwk["kid"] for jwk in trust.signing_jwks(current.node_id, at=now)}
+    for keys in [current, *(keys for keys, _ in previous_node_keys(now=now))]:
+        if keys.signing_kid in listed:
+            return keys
+    return current
+
+
+@transaction.atomic
+def node_keys_rotate(*, now: datetime, overlap_days: int = 30) -> NodeKeys:
+    """New signing and encryption keys for this node; the replaced ones open and sign for
+    ``overlap_days`` more days (send the new public keys to the coordinator within them)."""
+    if type(overlap_days) is not int or not 1 <= overlap_days <= 365:
+        raise DirectoryError("the overlap is a whole number of days from 1 to 365")
+    identity = NodeIdentity.objects.select_for_update().first()
+    if identity is None:
+        raise DirectoryError("this node has no keys yet: run trm directory keys NODE_ID")
+    old = node_keys()
+    kept = [{"keys": keys.to_json(), "until": utc_text(until)} for keys, until in previous_node_keys(now=now)]
+    kept.insert(0, {"keys": old.to_json(), "until": utc_text(now + timedelta(days=overlap_days))})
+    new = NodeKeys.generate(old.node_id, now=now)
+    identity.keys_blob = vault.encrypt(keyring(), new.to_json().encode(), aad=NODE_KEYS_AAD)
+    identity.previous_blob = vault.encrypt(keyring(), json.dumps(kept).encode(), aad=PREVIOUS_KEYS_AAD)
+    identity.save(update_fields=["keys_blob", "previous_blob"])
+    audit_record(action="directory.node_keys_rotate", object_type="node", object_id=old.node_id,
+                 detail={"signing_kid": new.signing_kid, "encryption_kid": new.encryption_kid,
+                         "replaced_until": kept[0]["until"]})
+    return new
+
+
 def node_id() -> str | None:
     """This node's id, or None before its keys are created."""
     return NodeIdentity.objects.values_list("node_id", flat=True).first()
 
 
 def node_public_keys_document(*, now: datetime | None = None) -> dict:
-    """What the administrator sends to the coordinator: the node id and its public keys, each
-    valid from ``now`` for two years, in the shape of a trust-list participant's key entries."""
+    """What the administrator sends to the coordinator: the node id and its public keys, in the
+    shape of a trust-list participant's key entries: the current keys valid from ``now`` for two
+    years, and keys replaced by a rotation until the end of their overlap."""
     keys, now = node_keys(), now or timezone.now()
     window = {"not_before": utc_text(now), "not_after": utc_text(now + PUBLIC_KEYS_VALIDITY)}
-    public = keys.public_jwks()
-    return {"node_id": keys.node_id,
-            "signing_keys": [{"jwk": public["signing"], **window}],
-            "encryption_keys": [{"jwk": public["encryption"], **window}]}
+    document = {"node_id": keys.node_id, "signing_keys": [], "encryption_keys": []}
+    for held, held_window in [(keys, window), *((old, {"not_before": utc_text(old.created_at), "not_after": utc_text(until)})
+                                                 for old, until in previous_node_keys(now=now))]:
+        public = held.public_jwks()
+        document["signing_keys"].append({"jwk": public["signing"], **held_window})
+        document["encryption_keys"].append({"jwk": public["encryption"], **held_window})
+    return document
 
 
 # The coordinator --------------------------------------------------------------------------------

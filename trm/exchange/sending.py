@@ -297,8 +297,9 @@ def message_send(*, actor, case: Case | None, receiver: str, message_type: str, 
             cases.require_case_role(actor)
             draft = message_draft(actor=actor, case=None, receiver=receiver, message_type=message_type, now=now,
                                   in_reply_to=in_reply_to, note=note, legal_basis=legal_basis)
-        keys, trust = _trust(now)
-        envelope = seal(payload=draft.payload, message_type=message_type, sender=keys,
+        _, trust = _trust(now)
+        envelope = seal(payload=draft.payload, message_type=message_type,
+                        sender=directory.signing_keys_now(trust, now=now),
                         receiver_id=draft.receiver.node_id,
                         receiver_encryption_jwk=trust.encryption_jwk(draft.receiver.node_id, at=now),
                         template=draft.template.id, now=now, message_id=draft.message_id)

@@ -19,7 +19,7 @@ from trm.cases.models import CaseEvent, EventKind
 from trm.cases.vault import keyring
 from trm.directory import services as directory
 from trm.exchange.envelope import (
-    REASONS, EnvelopeRejected, NodeKeys, OpenedMessage, as_utc, open_envelope, receipt,
+    REASONS, EnvelopeRejected, NodeKeys, OpenedMessage, as_utc, open_envelope, receipt, recipient_kid,
 )
 from trm.exchange.trustlist import TrustList
 from trm.lib import vault
@@ -64,13 +64,13 @@ def envelope_receive(*, envelope: bytes, now: datetime) -> tuple[InboundMessage,
     envelope, now = bytes(envelope), as_utc(now)
     if len(envelope) > MAX_ENVELOPE_BYTES:
         raise InboxRejected("too_large")
-    keys, trust = _node_keys(), _trust_list(now)
+    keys, trust = _node_keys(envelope, now), _trust_list(now)
     opened = _open(envelope, keys, trust, now)
     stored = _stored(opened)
     if stored is not None:
         return stored, stored.receipt.encode("ascii"), False
     _validate_payload(opened)
-    signed = receipt(opened=opened, receiver=keys, now=now)
+    signed = receipt(opened=opened, receiver=directory.signing_keys_now(trust, now=now), now=now)
     section = opened.payload["data"]["envelope"]
     in_reply_to = section.get("in_reply_to") or ""
     try:
@@ -132,11 +132,18 @@ def due_at_for(message_type: str, now: datetime) -> datetime | None:
     return datetime.combine(due, time(23, 59), dt_timezone.utc)
 
 
-def _node_keys() -> NodeKeys:
+def _node_keys(envelope: bytes, now: datetime) -> NodeKeys:
+    """The keys the envelope was sealed to: the current ones, or ones replaced by a rotation that
+    are still in their overlap. Any other kid is refused as not for this node."""
     try:
-        return directory.node_keys()
+        current = directory.node_keys()
     except directory.DirectoryError:
         raise InboxRejected("no_node_keys") from None
+    try:
+        kid = recipient_kid(envelope, max_bytes=MAX_ENVELOPE_BYTES)
+    except EnvelopeRejected:
+        return current  # malformed: open_envelope says so, with its reason
+    return directory.node_keys_for(encryption_kid=kid, now=now) or current
 
 
 def _trust_list(now: datetime) -> TrustList:
