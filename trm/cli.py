@@ -170,12 +170,13 @@ def demo(args) -> int:
     print(f"  data in {folder}; second factors are off in the demo; Ctrl-C stops every node")
     sys.stdout.flush()
     stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    # Ctrl-C and SIGTERM both stop the network; set here, since a shell that started this in the
+    # background leaves SIGINT ignored, and Python then never turns it into KeyboardInterrupt.
+    for name in ("SIGINT", "SIGTERM"):
+        signal.signal(getattr(signal, name), lambda *_: stopping.append(True))
     try:
         while not stopping and all(n.server.poll() is None for n in running):
             time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
     finally:
         network.stop(running)
     return 0
@@ -409,6 +410,14 @@ def exchange_export(args) -> int:
     return _say(export_envelope_file(args.message_id, args.output))
 
 
+def exchange_receipt(args) -> int:
+    _django()
+    from django.utils import timezone
+
+    from trm.exchange.commands import import_receipt_file
+    return _say(import_receipt_file(args.message_id, args.file, now=timezone.now()))
+
+
 def worker(args) -> int:
     """Deliver the outbox (and, later, deadlines and retention) until stopped."""
     _django()
@@ -426,6 +435,10 @@ def _directory_parsers(commands) -> None:
     export_parser.add_argument("message_id")
     export_parser.add_argument("--output", "-o", help="the file to write (default: standard output)")
     export_parser.set_defaults(run=exchange_export)
+    receipt_parser = exchange.add_parser("receipt", help="take in the receipt that came back by file for a sent message")
+    receipt_parser.add_argument("message_id")
+    receipt_parser.add_argument("file")
+    receipt_parser.set_defaults(run=exchange_receipt)
     import_parser = exchange.add_parser("import", help="take in an envelope from a file exactly as if it had been posted")
     import_parser.add_argument("file", metavar="FILE")
     import_parser.set_defaults(run=exchange_import)

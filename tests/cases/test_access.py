@@ -29,6 +29,8 @@ def _requests(case_id, elira):
         ("post", f"/api/v1/cases/{case_id}/consents", CONSENT),
         ("post", f"/api/v1/cases/{case_id}/consents/0/withdraw", {}),
         ("patch", f"/api/v1/cases/{case_id}", {"data": {"overview": {"stage": "FIRST_ASSISTANCE"}}}),
+        ("post", f"/api/v1/cases/{case_id}/stages", {"track": "FIRST_ASSISTANCE", "status": "REFLECTION_ACTIVE"}),
+        ("get", f"/api/v1/cases/{case_id}/stages", None),
         ("post", f"/api/v1/cases/{case_id}/close", {"reason": "REFERRED"}),
     ]
 

@@ -178,6 +178,9 @@ def test_a_request_is_answered_on_the_receivers_case_and_the_answer_reaches_the_
         "legal_basis": {"regime": "NATIONAL_NON_EU", "transfer_basis": "ART46_3B_ADMIN_ARRANGEMENT"}})
     assert status == 201, answer
     eventually(lambda: sent(bari, request["message_id"])["answer"] == "ANSWERED")
+    requests = call(bari, "giulia", "GET", f"/cases/{case_id}")[1]["report"]["data"]["log"]["requests"]
+    logged = [r for r in requests if r["type"] == "IDENTITY_VERIFICATION_REQUEST"]
+    assert logged[-1]["status"] == "ANSWERED" and logged[-1]["answered"]
 
 
 def test_a_declined_notification_tells_the_sender_why(nodes):
@@ -251,6 +254,18 @@ def test_an_exported_envelope_imported_by_file_is_the_same_message_and_a_tampere
                                   env=network.node_environment(tirana.folder), capture_output=True, text=True)
         assert imported.returncode == 0, imported.stderr
         assert len(in_tirana(tirana, message["message_id"])) == 1
+        # the receipt travels back the same way, and Bari knows it was delivered
+        receipt = tmp_path / "receipt.jws"
+        receipt.write_text(imported.stdout)
+        forged = tmp_path / "forged.jws"
+        forged.write_text(imported.stdout.replace(".", ".x", 1))
+        refused = subprocess.run([*trm, "exchange", "receipt", message["message_id"], str(forged)],
+                                 env=network.node_environment(bari.folder), capture_output=True, text=True)
+        assert refused.returncode == 1 and sent(bari, message["message_id"])["delivery"] == "QUEUED"
+        taken = subprocess.run([*trm, "exchange", "receipt", message["message_id"], str(receipt)],
+                               env=network.node_environment(bari.folder), capture_output=True, text=True)
+        assert taken.returncode == 0, taken.stderr
+        assert sent(bari, message["message_id"])["delivery"] == "DELIVERED"
     finally:
         bari.start_worker(interval=0.2)
         tirana.start_worker(interval=0.2)

@@ -4,6 +4,7 @@ The far side (al-tirana) is only its keys here: the test opens what this node se
 receipt Tirana would give. Real nodes talking over HTTP are in test_network.py.
 """
 import copy
+import json
 from datetime import timedelta
 
 import pytest
@@ -283,3 +284,109 @@ def test_a_claimed_message_is_not_taken_by_a_second_worker(queued):
     assert [m.pk for m in first] == [queued.pk] and second == []
     # a worker that died leaves its claim to lapse, and the message is taken again
     assert [m.pk for m in worker.claim(now=queued.created_at + worker.lease() + timedelta(seconds=1))] == [queued.pk]
+
+
+# The law that applies, restrictions, children: each refusal changes nothing --------------------------
+
+def withdraw(api, people, case_id):
+    api(people["giulia"], "post", f"/api/v1/cases/{case_id}/consents/0/withdraw", {})
+
+
+@pytest.mark.parametrize("regime", ["LED", "NATIONAL_NON_EU"])
+def test_an_ngo_cannot_escape_the_gdpr_by_naming_another_law(api, people, case_id, regime):
+    withdraw(api, people, case_id)
+    assert_refused(send(api, people, case_id, {"type": "IDENTITY_VERIFICATION_REQUEST", "receiver": "al-tirana",
+                                               "legal_basis": {"regime": regime}}), "wrong_regime")
+
+
+def test_a_transfer_outside_the_eu_without_consent_needs_a_transfer_ground(api, people, case_id):
+    withdraw(api, people, case_id)
+    assert_refused(send(api, people, case_id, {"type": "IDENTITY_VERIFICATION_REQUEST", "receiver": "al-tirana",
+                                               "legal_basis": {"art6": "ART6_1_E"}}), "no_transfer_basis")
+
+
+def test_case_data_that_names_nobody_still_needs_consent_or_a_ground(api, people, case_id):
+    withdraw(api, people, case_id)
+    assert_refused(send(api, people, case_id, {"type": "REFERRAL_REQUEST", "receiver": "al-tirana"}), "no_consent")
+
+
+def test_sexual_exploitation_is_special_category_data_and_needs_its_article_9_ground(api, people, elira, far_side):
+    elira["data"]["overview"]["exploitation_types"] = ["SEXUAL_EXPLOITATION"]
+    elira["data"]["situation"].pop("ilo_assessments", None)
+    elira["data"]["situation"]["exploitation"].pop("labour_sector", None)
+    created = api(people["giulia"], "post", "/api/v1/cases", elira)
+    assert created.status_code == 201, created.content
+    case_id = created.json()["id"]
+    assert_refused(send(api, people, case_id, {"type": "CASE_NOTIFICATION", "receiver": "al-tirana"}), "no_legal_basis")
+    ok = send(api, people, case_id, {"type": "CASE_NOTIFICATION", "receiver": "al-tirana",
+                                     "legal_basis": {"art9": "ART9_2_A"}})
+    assert ok.status_code == 201, ok.content
+
+
+def test_a_childs_consent_without_the_guardian_does_not_cover_sharing(api, people, elira, far_side):
+    elira["data"]["consent"]["consents"][0]["given_by"] = "PERSON"
+    elira["data"]["consent"]["consents"][0].pop("child_views_recorded", None)
+    case_id = api(people["giulia"], "post", "/api/v1/cases", elira).json()["id"]
+    assert_refused(send(api, people, case_id, {"type": "CASE_NOTIFICATION", "receiver": "al-tirana"}), "no_consent")
+
+
+@pytest.mark.parametrize("restriction, message_type, code", [
+    ("DO_NOT_CONTACT_FAMILY", "FAMILY_TRACING_REQUEST", "restricted_family"),
+    ("POLICE_ONLY", "CASE_NOTIFICATION", "restricted_police"),
+])
+def test_the_restrictions_recorded_on_the_case_are_kept(api, people, case_id, restriction, message_type, code):
+    api(people["giulia"], "patch", f"/api/v1/cases/{case_id}", {"data": {"consent": {"restrictions": [restriction]}}})
+    assert_refused(send(api, people, case_id, {"type": message_type, "receiver": "al-tirana",
+                                               "legal_basis": {"art9": "ART9_2_G"}}), code)
+
+
+def test_a_hidden_location_never_leaves(api, people, case_id, far_side):
+    api(people["giulia"], "patch", f"/api/v1/cases/{case_id}",
+        {"data": {"consent": {"restrictions": ["DO_NOT_DISCLOSE_LOCATION"]}, "protection": {"accommodation": "SHELTER"}}})
+    response = send(api, people, case_id, {"type": "IDENTITY_VERIFICATION_REQUEST", "receiver": "al-tirana"})
+    assert response.status_code == 201, response.content
+    carried = leaves(opened(far_side, OutboundMessage.objects.get()).payload)
+    assert not any(p.startswith(("identity.contact", "protection.accommodation")) for p in carried)
+
+
+def test_a_case_kept_in_the_country_still_tells_recipients_of_a_withdrawal(api, people, case_id):
+    api(people["giulia"], "patch", f"/api/v1/cases/{case_id}", {"data": {"consent": {"restrictions": ["NO_CROSS_BORDER"]}}})
+    response = send(api, people, case_id, {"type": "CONSENT_WITHDRAWN", "receiver": "al-tirana"})
+    assert response.status_code == 201, response.content
+
+
+def test_a_receiver_removed_from_the_trust_list_gets_nothing_more(far_side, queued, tmp_path):
+    from trm.directory import coordinator
+    from trm.directory import services as directory
+    key, draft = tmp_path / "coordinator.key", tmp_path / "without-tirana.json"
+    document = json.loads((tmp_path / "network.json").read_text())
+    document["participants"] = [p for p in document["participants"] if p["node_id"] != "al-tirana"]
+    draft.write_text(json.dumps(document))
+    later = far_side.now + timedelta(minutes=1)
+    directory.trust_list_import(jws=coordinator.trust_list_sign(draft, key, tmp_path / "list-2.jws", now=later,
+                                                                 valid_days=30), now=later)
+    tirana = Tirana(far_side, ["receipt"])
+    worker.run_once(now=later, post=tirana)
+    queued.refresh_from_db()
+    assert (queued.state, queued.last_error, tirana.posted) == ("FAILED", "receiver_not_trusted", [])
+
+
+def test_one_message_that_breaks_the_worker_does_not_hold_up_the_others(api, people, case_id, far_side, queued):
+    send(api, people, case_id, {"type": "IDENTITY_VERIFICATION_REQUEST", "receiver": "al-tirana"})
+    calls = []
+
+    def post(url, body):
+        calls.append(body)
+        if len(calls) == 1:
+            raise RuntimeError("a bug or a peer that is not HTTP")
+        return Tirana(far_side, ["receipt"])(url, body)
+    assert worker.run_once(now=far_side.now + timedelta(seconds=5), post=post) == 2
+    states = sorted(OutboundMessage.objects.values_list("state", "last_error"))
+    assert states == [("DELIVERED", ""), ("QUEUED", "worker_error")]
+
+
+def test_a_receiver_whose_trust_list_lags_is_tried_again(far_side, queued):
+    lagging = worker.Reply(403, b'{"errors": [{"code": "unknown_sender", "message": "..."}]}')
+    worker.run_once(now=queued.created_at, post=Tirana(far_side, [lagging]))
+    queued.refresh_from_db()
+    assert (queued.state, queued.last_error) == ("QUEUED", "unknown_sender")

@@ -223,4 +223,48 @@ def withdraw_consent(request, case_id: int, index: int, body: Withdrawal):
     return Status(200, _consents(request, case))
 
 
+class StageMove(Schema):
+    track: str = Field(..., max_length=30)
+    status: str = Field(..., max_length=30)
+    reason: str = Field("", max_length=2000)
+
+
+def _stages(request, case) -> dict:
+    from . import stages
+    return {"tracks": [vars(t) for t in stages.tracks_of(case)],
+            "transitions": stages.transitions_of(user=request.user, case=case)}
+
+
+@router.get("/{case_id}/stages", response={200: dict[str, Any], 404: Errors},
+            summary="The case's tracks (DOMAIN §6.2) with their current status, and every move")
+def list_stages(request, case_id: int):
+    try:
+        case = selectors.case_get_for(user=request.user, case_id=case_id)
+    except selectors.CaseNotFound:
+        return _not_found(request)
+    return Status(200, _stages(request, case))
+
+
+@router.post("/{case_id}/stages", response={200: dict[str, Any], 404: Errors, 422: Errors},
+             summary="Move one track of the case to a status; the rule catalogue's guards may block it")
+def move_stage(request, case_id: int, body: StageMove):
+    from . import stages
+    language = engine_language(request)
+    try:
+        case = selectors.case_get_for(user=request.user, case_id=case_id)
+        case = stages.stage_move(actor=request.user, case=case, track=body.track, status=body.status, reason=body.reason)
+    except selectors.CaseNotFound:
+        return _not_found(request)
+    except stages.StageUnknown:
+        return Status(422, {"errors": [{"path": "status", "code": "unknown_status",
+                                        "message": translation.gettext("This is not a status of that track.")}]})
+    except stages.StageBlocked as blocked:
+        translate = lambda text: reporting.i18n.gettext(text, language)  # noqa: E731
+        return Status(422, {"errors": [{"path": "status", "code": r.code, "message": r.text(translate)}
+                                       for r in blocked.reasons]})
+    except services.CaseInvalid as invalid:
+        return Status(422, {"errors": _errors(request, invalid.errors)})
+    return Status(200, _stages(request, case))
+
+
 __all__ = ["router", "reporting"]

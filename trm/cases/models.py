@@ -75,6 +75,7 @@ class EventKind(models.TextChoices):
     REOPENED = "REOPENED", _("Case reopened")
     CONSENT_GIVEN = "CONSENT_GIVEN", _("Consent recorded")
     CONSENT_WITHDRAWN = "CONSENT_WITHDRAWN", _("Consent withdrawn")
+    STAGE_CHANGED = "STAGE_CHANGED", _("Stage changed")
     MESSAGE_SENT = "MESSAGE_SENT", _("Message sent")
     MESSAGE_RECEIVED = "MESSAGE_RECEIVED", _("Message received")
 
@@ -90,3 +91,22 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+class StageTransition(models.Model):
+    """A move of one of the case's tracks (DOMAIN §6.2) to a status: who, when and why.
+
+    The newest transition of a track is its current status. ``reason_blob`` is the caseworker's
+    free text, encrypted with the vault key and bound to the case, like the rest of its free text.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
+    track = models.CharField(max_length=30)
+    status = models.CharField(max_length=30)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason_blob = models.BinaryField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["case", "track", "-at"])]

@@ -128,6 +128,28 @@ def case_change(*, actor, case: Case, change: Callable[[dict], dict | None], kin
     return case
 
 
+@transaction.atomic
+def case_request_answered(*, case_id: int, message_type: str, to: str, sent: date, on: date) -> None:
+    """The node received the answer to a request it logged on the case: mark it answered.
+
+    Done by the node itself (no person acts), under the case's lock; nothing happens when no open
+    request of that type, to that node, sent that day, is in the log."""
+    case = Case.objects.select_for_update().get(pk=case_id)
+    report = stored_report(case)
+    requests = ((report["data"].get("log") or {}).get("requests") or [])
+    match = next((r for r in requests if isinstance(r, dict) and r.get("status") == "OPEN" and r.get("type") == message_type
+                  and r.get("to") == to and r.get("sent") == sent.isoformat()), None)
+    if match is None:
+        return
+    match.update(status="ANSWERED", answered=max(on, sent).isoformat())
+    template, derived = _checked(report, on)
+    case.version += 1
+    _store(case, template, derived["data"])
+    CaseEvent.objects.create(case=case, kind=EventKind.UPDATED, paths=["log.requests"])
+    audit_record(action="case.request_answered", object_type="case", object_id=str(case.pk),
+                 detail={"type": message_type})
+
+
 def _closed_at(case: Case, data: dict):
     closed = (data.get("overview") or {}).get("case_status") in ("CLOSED", "CLOSED_REFERRED")
     if not closed:

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:case_id>/", views.case_detail, name="case-detail"),
     path("<int:case_id>/edit", views.case_edit, name="case-edit"),
     path("<int:case_id>/close", views.case_close, name="case-close"),
+    path("<int:case_id>/stage", views.case_stage, name="case-stage"),
 ]

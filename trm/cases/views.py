@@ -6,6 +6,8 @@ import re
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -128,15 +130,73 @@ def case_new(request):
 @verified_login_required
 @require_GET
 def case_detail(request, case_id):
-    case = _case_or_404(request.user, case_id)
+    return _detail(request, _case_or_404(request.user, case_id))
+
+
+def _detail(request, case, blocked=None, status=200):
+    from trm.exchange.pages import thread_rows
+    from trm.workflow.tracks import STATUS_LABELS, TRACK_LABELS, TRACKS
+
+    from . import stages
     report = selectors.case_report_for(user=request.user, case=case)
     template = reporting.load_template(case.template, case.template_version)
     language = engine_language(request)
     rendered = reporting.render(template, report, language, answered_only=True)
     reasons = forms.choices_for(template, template.fields["log.closure.reason"], language)
-    from trm.exchange.pages import thread_rows
-    return render(request, "cases/detail.html", {"case": case, "report": rendered, "events": case.events.all(),
-                                                 "closure_reasons": reasons, "thread": thread_rows(case, language)})
+    tracks = [{"track": t.track, "label": translation.gettext(TRACK_LABELS[t.track]),
+               "status": translation.gettext(STATUS_LABELS[t.status]) if t.status else "", "at": t.at, "actor": t.actor,
+               "choices": [(code, translation.gettext(STATUS_LABELS[code])) for code in TRACKS[t.track]]}
+              for t in stages.tracks_of(case)]
+    return render(request, "cases/detail.html", {
+        "case": case, "report": rendered, "events": case.events.all(), "closure_reasons": reasons,
+        "thread": thread_rows(case, language), "tracks": tracks, "blocked": blocked,
+        "checks": _checks(case, template, language)}, status=status)
+
+
+DEADLINE_LABELS = {"OPEN": _("Open"), "DUE_SOON": _("Due soon"), "OVERDUE": _("Overdue"), "MET": _("Met")}
+
+
+def _checks(case, template, language) -> dict:
+    """The rules the case fails and its deadlines, as ``trm case check`` gives them, in ``language``
+    (read on the whole stored report, like the guards; only rule texts are shown)."""
+    from django.utils import timezone
+
+    from trm.workflow.rules import check_report, load_rules
+
+    from .selectors import stored_report
+    translate = lambda text: reporting.i18n.gettext(text, language)  # noqa: E731
+    try:
+        result = check_report(load_rules(), template, stored_report(case), today=timezone.now().date())
+    except Exception:  # a case of another template version than the rules': no checks rather than no page
+        return {"failed": [], "deadlines": []}
+    failed = [{"id": r.id, "title": translate(r.title), "reasons": [x.text(translate) for x in r.reasons]}
+              for r in result.rules if r.status == "FAIL"]
+    deadlines = [{"what": d.text(translate), "due": d.due, "status": d.status,
+                  "label": translation.gettext(DEADLINE_LABELS[d.status])} for d in result.deadlines]
+    return {"failed": failed, "deadlines": deadlines}
+
+
+@never_cache
+@verified_login_required
+@require_http_methods(["POST"])
+def case_stage(request, case_id):
+    """Move a track to a status; a guard that blocks it is shown, in the reader's language."""
+    from . import stages
+    case = _case_or_404(request.user, case_id)
+    track, _, status = request.POST.get("move", "")[:61].partition(":")
+    language = engine_language(request)
+    try:
+        stages.stage_move(actor=request.user, case=case, track=track, status=status,
+                          reason=request.POST.get("why", "")[:2000])
+    except stages.StageUnknown:
+        return _detail(request, case, [translation.gettext("This is not a status of that track.")], status=422)
+    except stages.StageBlocked as refused:
+        return _detail(request, case, [r.text(lambda text: reporting.i18n.gettext(text, language))
+                                       for r in refused.reasons], status=422)
+    except services.CaseInvalid:
+        return _detail(request, case, [translation.gettext("The case is not complete enough for this step.")],
+                       status=422)
+    return redirect("case-detail", case_id=case.pk)
 
 
 @never_cache

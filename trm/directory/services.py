@@ -21,6 +21,7 @@ from .models import CoordinatorTrust, NodeIdentity, TrustListRecord
 
 NODE_KEYS_AAD = b"trm:node-keys"
 PREVIOUS_KEYS_AAD = b"trm:node-keys:previous"
+TRUST_LIST_SKEW = timedelta(minutes=10)  # as verify_trust_list allows
 PUBLIC_KEYS_VALIDITY = timedelta(days=730)
 
 
@@ -46,12 +47,20 @@ def node_keys_create(*, node_id: str) -> NodeKeys:
     return keys
 
 
+_opened_keys: dict[bytes, NodeKeys] = {}
+
+
 def node_keys() -> NodeKeys:
-    """This node's private keys; DirectoryError if they were never created."""
+    """This node's private keys; DirectoryError if they were never created. Decrypted once per
+    process and stored blob (a rotation stores another blob)."""
     identity = NodeIdentity.objects.first()
     if identity is None:
         raise DirectoryError("this node has no keys yet: run trm directory keys NODE_ID")
-    return NodeKeys.from_json(vault.decrypt(keyring(), bytes(identity.keys_blob), aad=NODE_KEYS_AAD))
+    blob = bytes(identity.keys_blob)
+    if blob not in _opened_keys:
+        _opened_keys.clear()
+        _opened_keys[blob] = NodeKeys.from_json(vault.decrypt(keyring(), blob, aad=NODE_KEYS_AAD))
+    return _opened_keys[blob]
 
 
 def previous_node_keys(*, now: datetime) -> list[tuple[NodeKeys, datetime]]:
@@ -210,14 +219,26 @@ def _refuse_other_network(trust: TrustList) -> None:
         raise TrustListError(f"trust list is for network {trust.network!r}, this node is in {current.network!r}")
 
 
+# The last trust list this process verified, by its exact text and the coordinator key: every
+# message reads the list several times, and its signature need not be checked again each time.
+_verified: dict[tuple[str, str], TrustList] = {}
+
+
 def current_trust_list(*, now: datetime) -> TrustList | None:
-    """The current trust list, verified again from the stored JWS; None if there is none or it has
-    expired. TrustListError if the stored list no longer verifies (it was altered in the database)."""
+    """The current trust list as stored, verified (its signature once per process and text, its
+    validity at ``now`` each time); None if there is none or it has expired. TrustListError if the
+    stored list does not verify (it was altered in the database)."""
     record = TrustListRecord.objects.filter(is_current=True).first()
     trusted = CoordinatorTrust.objects.first()
     if record is None or trusted is None or now >= record.expires_at:
         return None
-    return verify_trust_list(record.jws, trusted.public_jwk, now=now)
+    key = (record.jws, trusted.kid)
+    trust = _verified.get(key)
+    if trust is None or not trust.issued_at - TRUST_LIST_SKEW <= now < trust.expires_at:
+        trust = verify_trust_list(record.jws, trusted.public_jwk, now=now)
+        _verified.clear()
+        _verified[key] = trust
+    return trust
 
 
 def usable_trust_list(*, now: datetime) -> TrustList | None:

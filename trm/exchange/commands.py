@@ -46,3 +46,31 @@ def export_envelope_file(message_id: str, output: str | None) -> tuple[int, str]
     except OSError as error:
         return 1, f"cannot write {output}: {error.strerror or error}"
     return 0, f"{message.type} to {message.receiver} written to {output} ({len(envelope)} bytes)"
+
+
+def import_receipt_file(message_id: str, path: str | Path, *, now: datetime) -> tuple[int, str]:
+    """Take in the receipt that came back by file for sent message ``message_id`` (the receiver's
+    ``trm exchange import`` printed it): verified as the worker verifies one, it marks the message
+    delivered. ``(0, text)`` when delivered (now or before), ``(1, why)`` otherwise."""
+    from trm.directory import services as directory
+
+    from . import worker
+    from .models import Delivery, OutboundMessage
+    message = OutboundMessage.objects.filter(message_id=str(message_id)).first()
+    if message is None:
+        return 1, f"no sent message {message_id}"
+    if message.state == Delivery.DELIVERED:
+        return 0, f"{message.type} to {message.receiver} was already delivered"
+    try:
+        body = Path(path).read_bytes().strip()
+    except OSError as error:
+        return 1, f"cannot read {path}: {error.strerror or error}"
+    trust = directory.usable_trust_list(now=now)
+    claims = worker._verified_receipt(message, body, trust, now) if trust is not None and len(body) < 16_384 else None
+    if claims is None:
+        return 1, "refused: this is not the receiver's signed receipt for this message"
+    state = worker._finish(message, now, state=Delivery.DELIVERED, receipt=body.decode("ascii"),
+                           received_at=worker.parse_utc_text(claims["received_at"]))
+    if state != Delivery.DELIVERED:
+        return 1, "the message is no longer waiting for delivery"
+    return 0, f"{message.type} to {message.receiver}: delivered, received {claims['received_at']}"

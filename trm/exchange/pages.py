@@ -20,7 +20,8 @@ from trm.web.views import engine_language
 
 from . import threads
 from .models import InboundMessage
-from .sending import ANSWER_TYPES, SendRefused, message_draft, message_preview, message_send, recipients
+from .answers import ANSWER_TYPES
+from .sending import LegalBasis, SendRefused, draft_digest, message_draft, message_preview, message_send, recipients
 
 LIST_SIZE = 100
 NOT_A_CASE = _("What this message carries is not enough for a case: attach it to one of your cases.")
@@ -140,11 +141,23 @@ def _types(language: str) -> list[tuple[str, str]]:
     return [(name, reporting.i18n.gettext(profile.label, language)) for name, profile in template.profiles.items()]
 
 
+BASIS_FIELDS = {"art6": "envelope.legal_basis.art6", "art9": "envelope.legal_basis.art9",
+                "transfer_basis": "envelope.legal_basis.transfer_basis"}
+
+
+def _basis_choices(language: str, choice: dict) -> list[dict]:
+    from trm.cases.forms import choices_for
+    template = reporting.load_template()
+    return [{"name": name, "label": reporting.i18n.gettext(template.fields[path].label, language), "value": choice[name],
+             "choices": choices_for(template, template.fields[path], language)} for name, path in BASIS_FIELDS.items()]
+
+
 @never_cache
 @verified_login_required
 @require_http_methods(["GET", "POST"])
 def case_send(request, case_id):
-    """Choose a recipient and a type, see exactly what will leave, then send."""
+    """Choose a recipient and a type (and a lawful ground when no consent covers it), see exactly
+    what will leave, then send exactly that."""
     try:
         case = case_get_for(user=request.user, case_id=case_id)
     except CaseNotFound:
@@ -152,18 +165,21 @@ def case_send(request, case_id):
     language, now = engine_language(request), timezone.now()
     given = request.POST if request.method == "POST" else request.GET
     choice = {"receiver": given.get("receiver", "")[:100], "type": given.get("type", "")[:64],
-              "in_reply_to": given.get("in_reply_to", "")[:36], "note": given.get("note", "")[:4000]}
+              "in_reply_to": given.get("in_reply_to", "")[:36], "note": given.get("note", "")[:4000],
+              **{name: given.get(name, "")[:40] for name in BASIS_FIELDS}}
     context = {"case": case, "choice": choice, "recipients": recipients(now=now), "types": _types(language),
-               "preview": None, "refusal": None, "errors": []}
+               "basis_fields": _basis_choices(language, choice), "preview": None, "digest": "", "refusal": None, "errors": []}
     if request.method == "GET":
         return render(request, "exchange/send.html", context)
+    basis = LegalBasis(**{name: choice[name] for name in BASIS_FIELDS})
     options = {"actor": request.user, "case": case, "receiver": choice["receiver"], "message_type": choice["type"],
-               "now": now, "in_reply_to": choice["in_reply_to"], "note": choice["note"]}
+               "now": now, "in_reply_to": choice["in_reply_to"], "note": choice["note"], "legal_basis": basis}
     try:
         if "_send" in request.POST:
-            message_send(**options)
+            message_send(**options, expected_digest=request.POST.get("_digest", "")[:64])
             return redirect(f"/cases/{case.pk}/#messages")
-        context["preview"] = message_preview(message_draft(**options), language)
+        draft = message_draft(**options)
+        context["preview"], context["digest"] = message_preview(draft, language), draft_digest(draft)
     except SendRefused as refusal:
         context["refusal"] = refusal.message
         context["errors"] = [{"path": e.path, "message": e.message(language)} for e in refusal.errors]

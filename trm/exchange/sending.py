@@ -29,28 +29,14 @@ from trm.exchange.trustlist import Participant, TrustList
 from trm.lib import vault
 from trm.workflow.rules import load_rules
 
+from .answers import ACCEPTED, ANSWER_TYPES, DECLINED, OPENS_A_CASE, answer_of, is_answer
 from .models import Answer, InboundMessage, OutboundMessage
-from .services import answer_of, due_at_for
+from .services import due_at_for
 
 TEMPLATE_SENSITIVE = frozenset({"PERSONAL", "SPECIAL_CATEGORY", "CHILD_SECRET", "CRIMINAL"})
 NEEDS_ART9 = frozenset({"SPECIAL_CATEGORY", "CHILD_SECRET"})
 # Lawful grounds other than consent under which a node may send identifying data (GDPR Art. 6(1)).
 NOT_CONSENT_ART6 = frozenset({"ART6_1_C", "ART6_1_D", "ART6_1_E"})
-
-# What answers what: accepting or declining a notification or a referral, and each request's response.
-ANSWER_TYPES = {
-    "IDENTITY_VERIFICATION_REQUEST": "IDENTITY_VERIFICATION_RESPONSE",
-    "TRAVEL_DOCUMENT_REQUEST": "TRAVEL_DOCUMENT_RESPONSE",
-    "INFORMATION_REQUEST": "INFORMATION_RESPONSE",
-    "RISK_ASSESSMENT_REQUEST": "RISK_ASSESSMENT_REPORT",
-    "FAMILY_TRACING_REQUEST": "FAMILY_TRACING_RESPONSE",
-    "FAMILY_ASSESSMENT_REQUEST": "FAMILY_ASSESSMENT_REPORT",
-    "RETURN_PLAN_PROPOSAL": "RETURN_PLAN_CONFIRMATION",
-    "PROCEEDINGS_INFO_REQUEST": "PROCEEDINGS_UPDATE",
-    "URGENT_DANGER_ALERT": "ACK",
-    "MISSING_CHILD_ALERT": "ACK",
-}
-ACCEPTED, DECLINED = "REFERRAL_ACCEPTED", "REFERRAL_DECLINED"
 
 REFUSALS = {
     "no_node_keys": _("This node has no keys yet: the administrator runs trm directory keys."),
@@ -63,7 +49,15 @@ REFUSALS = {
     "no_consent": _("No recorded consent covers sharing this person's data with the recipient. Record the "
                     "consent first, or name a lawful ground other than consent."),
     "no_legal_basis": _("This message carries special-category or child data: name the ground for processing it "
-                        "(GDPR Article 9) or the law that applies."),
+                        "(GDPR Article 9)."),
+    "no_criminal_basis": _("This message carries data about criminal proceedings: name the legal obligation or "
+                           "the official authority it is sent under (GDPR Article 6(1)(c) or (e))."),
+    "no_transfer_basis": _("The recipient is outside the EU: name the ground for the transfer (GDPR Chapter V)."),
+    "wrong_regime": _("The law that applies is that of the sending organisation; only a police organisation may "
+                      "send under the Law Enforcement Directive."),
+    "restricted_family": _("The case says not to contact the family."),
+    "restricted_police": _("The case says its data is for the police only."),
+    "preview_changed": _("The case changed after the preview: look at what will leave again before sending."),
     "not_a_reply": _("The message answered is not one of this case's messages."),
     "invalid_message": _("The message is not complete for its type."),
     "no_reason": _("Say why the message is declined: the sender sees the reason."),
@@ -154,15 +148,16 @@ def message_draft(*, actor, case: Case | None, receiver: str, message_type: str,
         raise SendRefused("unknown_type")
     if participant.templates and template.id not in participant.templates:
         raise SendRefused("receiver_template")
-    if in_reply_to and not _in_thread(actor, case, in_reply_to):
-        raise SendRefused("not_a_reply")
+    if in_reply_to:
+        _check_reply(actor, case, in_reply_to, participant, message_type)
     if report is None:
         report = case_report_for(user=actor, case=case, purpose="message") if case else \
             {"template": template.name, "version": template.version, "language": actor.language, "data": {}}
     payload = reporting.project(template, report, message_type, today=now.date())
+    _without_location(report["data"], payload["data"])
     carries = _sensitivities(template, payload["data"])
-    sender_country = actor.organisation.country
-    basis = _lawful(report["data"], participant, carries, legal_basis or LegalBasis(), sender_country)
+    basis = _lawful(report["data"], payload["data"], participant, carries, legal_basis or LegalBasis(),
+                    actor.organisation, message_type)
     message_id = str(uuid.uuid4())
     due_at = due_at_for(message_type, now)
     payload["data"]["envelope"] = _envelope(
@@ -174,14 +169,24 @@ def message_draft(*, actor, case: Case | None, receiver: str, message_type: str,
     return Draft(case, participant, message_type, message_id, payload, template, in_reply_to, due_at, carries)
 
 
-def _in_thread(actor, case: Case | None, message_id: str) -> bool:
-    """Whether ``message_id`` is a message of ``case``'s thread (or, without a case, one received
-    by the actor's organisation and not yet attached to a case)."""
-    if case is None:
-        return InboundMessage.objects.filter(organisation_id=actor.organisation_id, case=None,
-                                             message_id=message_id).exists()
-    return InboundMessage.objects.filter(case=case, message_id=message_id).exists() \
-        or OutboundMessage.objects.filter(case=case, message_id=message_id).exists()
+def _check_reply(actor, case: Case | None, message_id: str, participant: Participant, message_type: str) -> None:
+    """``message_id`` must be a message of ``case``'s thread (without a case: one received by the
+    actor's organisation and on no case yet); a message received is answered only to its sender,
+    and accepted or declined only once."""
+    received = InboundMessage.objects.filter(message_id=message_id)
+    received = received.filter(case=case) if case is not None else \
+        received.filter(organisation_id=actor.organisation_id, case=None)
+    inbound = received.first()
+    if inbound is None:
+        if case is None or not OutboundMessage.objects.filter(case=case, message_id=message_id).exists():
+            raise SendRefused("not_a_reply")
+        return
+    if inbound.sender != participant.node_id:
+        raise SendRefused("not_a_reply")
+    if message_type in (ACCEPTED, DECLINED) and inbound.type not in OPENS_A_CASE:
+        raise SendRefused("not_a_reply")
+    if is_answer(inbound.type, message_type) and inbound.answer != Answer.PENDING:
+        raise SendRefused("already_answered")
 
 
 def _sensitivities(template: reporting.Template, data: dict) -> frozenset[str]:
@@ -193,46 +198,110 @@ def _sensitivities(template: reporting.Template, data: dict) -> frozenset[str]:
     return frozenset(found)
 
 
-def _lawful(data: dict, participant: Participant, carries: frozenset[str], basis: LegalBasis,
-            sender_country: str) -> tuple[LegalBasis, str]:
+GDPR_NOTICES = frozenset({"CONSENT_WITHDRAWN", "RECTIFICATION_NOTICE", "ERASURE_NOTICE", "RESTRICTION_NOTICE"})
+FAMILY_CONTACT_TYPES = frozenset({"FAMILY_TRACING_REQUEST", "FAMILY_ASSESSMENT_REQUEST"})
+# Exploitation types that reveal a person's sex life: Article 9 data, whatever the field's tag.
+SEX_LIFE_EXPLOITATION = frozenset({"SEXUAL_EXPLOITATION"})
+# Where the person is now: never sent when the case says not to disclose it.
+LOCATION_PATHS = ("identity.contact", "protection.accommodation")
+OFFICIAL_ART6 = frozenset({"ART6_1_C", "ART6_1_E"})  # criminal data (GDPR Art. 10): official authority or law
+NOT_CONSENT_TRANSFER = frozenset({"ADEQUACY", "ART46_2A_BINDING_INSTRUMENT", "ART46_3B_ADMIN_ARRANGEMENT",
+                                  "ART49_1D_PUBLIC_INTEREST", "ART49_1F_VITAL_INTEREST"})
+
+
+def _restricted(data: dict, participant: Participant, message_type: str, carries_case: bool,
+                sender_country: str) -> None:
+    """The restrictions recorded on the case (consent.restrictions) that forbid this message."""
+    restrictions = (data.get("consent") or {}).get("restrictions") or []
+    if "NO_CROSS_BORDER" in restrictions and participant.country != sender_country and carries_case \
+            and message_type not in GDPR_NOTICES:
+        raise SendRefused("restricted")
+    if "DO_NOT_CONTACT_FAMILY" in restrictions and message_type in FAMILY_CONTACT_TYPES:
+        raise SendRefused("restricted_family")
+    if "POLICE_ONLY" in restrictions and carries_case and "POLICE" not in participant.roles:
+        raise SendRefused("restricted_police")
+
+
+def _without_location(data: dict, payload_data: dict) -> None:
+    if "DO_NOT_DISCLOSE_LOCATION" not in ((data.get("consent") or {}).get("restrictions") or []):
+        return
+    for path in LOCATION_PATHS:
+        section, _, key = path.partition(".")
+        if isinstance(payload_data.get(section), dict):
+            payload_data[section].pop(key, None)
+            if not payload_data[section]:
+                payload_data.pop(section)
+
+
+def _lawful(data: dict, payload_data: dict, participant: Participant, carries: frozenset[str], basis: LegalBasis,
+            sender, message_type: str) -> tuple[LegalBasis, str]:
     """The legal basis the message goes on, and the consent reference that covers it; or a refusal.
 
-    Identifying data leaves only under a recorded, unwithdrawn consent to share with the
-    receiver's country or organisation, or under a lawful ground other than consent that the sender
-    names; special-category and child data also need their Article 9 ground (or another regime's law).
+    The law that applies is the sender's: the GDPR for a sender in the EU, else national law (the
+    Law Enforcement Directive only for a police organisation that names it); a caller cannot pick
+    another. Anything about the case beyond the envelope leaves only under a recorded, unwithdrawn
+    consent to share with the receiver's country or organisation (given by the guardian, or with
+    them, for a child), or under a ground other than consent that the sender names: under the GDPR
+    Art. 6(1)(c), (d) or (e), plus Art. 9 for special-category and child data (never inferred from a
+    consent) and official authority for criminal data; outside the GDPR a transfer ground other than
+    consent. A transfer from the EU to a country outside it needs a transfer ground.
     """
-    consent = data.get("consent") or {}
-    cross_border = participant.country != sender_country
-    if cross_border and "NO_CROSS_BORDER" in (consent.get("restrictions") or []):
-        raise SendRefused("restricted")
-    identifying = bool(carries & TEMPLATE_SENSITIVE)
-    covering = _covering_consent(consent, participant) if identifying else None
-    regime = basis.regime or ("GDPR" if sender_country in load_rules().eu_member_states else "NATIONAL_NON_EU")
-    art6, art9, transfer = basis.art6, basis.art9, basis.transfer_basis
-    if identifying and covering is None and not (regime != "GDPR" and basis.regime) and art6 not in NOT_CONSENT_ART6:
-        raise SendRefused("no_consent")
-    if covering is not None:
-        art6 = art6 or "ART6_1_A"
-    if regime == "GDPR" and carries & NEEDS_ART9 and not (art9 or covering is not None):
-        raise SendRefused("no_legal_basis")
-    if regime == "GDPR" and carries & NEEDS_ART9 and not art9:
-        art9 = "ART9_2_A"
     eu = load_rules().eu_member_states
-    if not transfer and cross_border:
-        transfer = "INTRA_EU" if sender_country in eu and participant.country in eu else \
-            ("ART49_1A_CONSENT" if covering is not None else "")
-    consent_ref = "" if covering is None else covering
-    return LegalBasis(regime, art6 if regime == "GDPR" else "", art9 if regime == "GDPR" else "", transfer), consent_ref
+    sender_country = sender.country
+    carries_case = any(key != "envelope" for key in payload_data)
+    cross_border = participant.country != sender_country
+    _restricted(data, participant, message_type, carries_case, sender_country)
+    regime = "GDPR" if sender_country in eu else "NATIONAL_NON_EU"
+    if basis.regime == "LED" and sender.kind == "POLICE":
+        regime = "LED"
+    elif basis.regime and basis.regime != regime:
+        raise SendRefused("wrong_regime")
+    transfer = basis.transfer_basis or ("INTRA_EU" if cross_border and sender_country in eu and participant.country in eu
+                                        else "")
+    if not carries_case:
+        return LegalBasis(regime, "", "", transfer if cross_border else ""), ""
+    covering = _covering_consent(data, participant)
+    art6, art9 = basis.art6, basis.art9
+    special = bool(carries & NEEDS_ART9) or bool(set(_exploitation(payload_data)) & SEX_LIFE_EXPLOITATION)
+    if regime == "GDPR":
+        if covering is None and art6 not in NOT_CONSENT_ART6:
+            raise SendRefused("no_consent")
+        art6 = art6 or "ART6_1_A"
+        if special and not art9:
+            raise SendRefused("no_legal_basis")
+        if "CRIMINAL" in carries and art6 not in OFFICIAL_ART6:
+            raise SendRefused("no_criminal_basis")
+    elif covering is None and transfer not in NOT_CONSENT_TRANSFER:
+        raise SendRefused("no_consent")
+    if cross_border and not transfer and covering is not None:
+        transfer = "ART49_1A_CONSENT"  # the person consented to sharing with this very country or organisation
+    if regime == "GDPR" and cross_border and participant.country not in eu and not transfer:
+        raise SendRefused("no_transfer_basis")
+    return LegalBasis(regime, art6 if regime == "GDPR" else "", art9 if regime == "GDPR" else "",
+                      transfer if cross_border else ""), covering or ""
 
 
-def _covering_consent(consent: dict, participant: Participant) -> str | None:
-    """The reference of a consent to share with ``participant`` that was not withdrawn, else None."""
-    names = {participant.country.upper(), participant.node_id.upper(), *(o.upper() for o in participant.organisations)}
-    for index, item in enumerate(consent.get("consents") or []):
+def _exploitation(payload_data: dict) -> list:
+    value = (payload_data.get("overview") or {}).get("exploitation_types")
+    return value if isinstance(value, list) else []
+
+
+def _covering_consent(data: dict, participant: Participant) -> str | None:
+    """The reference of an unwithdrawn consent to share with ``participant``: its country for a
+    consent to share with a country, one of its organisations (or its node id) for a consent to
+    share with an organisation. A child's consent counts only when the guardian gave it or joined."""
+    identity = data.get("identity") or {}
+    child = identity.get("presumed_minor") is True or identity.get("is_minor_now") is True
+    for index, item in enumerate((data.get("consent") or {}).get("consents") or []):
         if not isinstance(item, dict) or item.get("withdrawn_date"):
             continue
-        if item.get("scope") in ("SHARE_WITH_COUNTRY", "SHARE_WITH_ORG") \
-                and str(item.get("recipient") or "").strip().upper() in names:
+        if child and item.get("given_by") not in ("GUARDIAN", "BOTH"):
+            continue
+        recipient = str(item.get("recipient") or "").strip().casefold()
+        by_country = item.get("scope") == "SHARE_WITH_COUNTRY" and recipient == participant.country.casefold()
+        by_org = item.get("scope") == "SHARE_WITH_ORG" and recipient in {
+            participant.node_id.casefold(), *(o.casefold() for o in participant.organisations)}
+        if by_country or by_org:
             return str(item.get("document_ref") or f"consent.consents[{index}]")
     return None
 
@@ -258,6 +327,16 @@ def _envelope(*, message_id, message_type, actor, case, participant, now, in_rep
     return {key: value for key, value in envelope.items() if value is not None}
 
 
+def draft_digest(draft: Draft) -> str:
+    """A fingerprint of what a draft would send, apart from its id and times: a send confirmed from
+    a preview carries it, and is refused if the case changed in between."""
+    payload = json.loads(_canonical(draft.payload))
+    envelope = payload["data"]["envelope"]
+    for moment in ("message_id", "sent_at", "response_due"):
+        envelope.pop(moment, None)
+    return hashlib.sha256(_canonical(payload) + draft.receiver.node_id.encode()).hexdigest()
+
+
 def message_preview(draft: Draft, language: str) -> dict:
     """Exactly the fields that will leave, rendered in ``language`` (free text marked with its own)."""
     return reporting.render(draft.template, draft.payload, language, include_message_sections=True,
@@ -273,17 +352,21 @@ def outbound_payload(message: OutboundMessage) -> dict:
 
 
 def message_send(*, actor, case: Case | None, receiver: str, message_type: str, now: datetime, in_reply_to: str = "",
-                 note: str = "", legal_basis: LegalBasis | None = None) -> OutboundMessage:
+                 note: str = "", legal_basis: LegalBasis | None = None, expected_digest: str | None = None) -> OutboundMessage:
     """Check, seal and queue one message, in the transaction of its case change (a request is
-    recorded in the case's log of requests, with its due date). Raises SendRefused, queuing nothing."""
+    recorded in the case's log of requests, with its due date). Raises SendRefused, queuing nothing.
+    With ``expected_digest`` (from the preview the sender saw) a message that would carry anything
+    else is refused as ``preview_changed``."""
     now = as_utc(now)
     drafted: list[Draft] = []
 
     def record(report: dict) -> None:
         draft = message_draft(actor=actor, case=case, receiver=receiver, message_type=message_type, now=now,
                               in_reply_to=in_reply_to, note=note, legal_basis=legal_basis, report=report)
+        if expected_digest is not None and draft_digest(draft) != expected_digest:
+            raise SendRefused("preview_changed")
         drafted.append(draft)
-        if draft.due_at is not None and message_type.endswith("_REQUEST"):
+        if draft.due_at is not None and message_type in load_rules().response_deadlines:
             report["data"].setdefault("log", {}).setdefault("requests", []).append({
                 "type": message_type, "to": draft.receiver.node_id, "sent": now.date().isoformat(),
                 "due": draft.due_at.date().isoformat(), "status": "OPEN"})
@@ -297,6 +380,8 @@ def message_send(*, actor, case: Case | None, receiver: str, message_type: str, 
             cases.require_case_role(actor)
             draft = message_draft(actor=actor, case=None, receiver=receiver, message_type=message_type, now=now,
                                   in_reply_to=in_reply_to, note=note, legal_basis=legal_basis)
+            if expected_digest is not None and draft_digest(draft) != expected_digest:
+                raise SendRefused("preview_changed")
         _, trust = _trust(now)
         envelope = seal(payload=draft.payload, message_type=message_type,
                         sender=directory.signing_keys_now(trust, now=now),
@@ -311,15 +396,22 @@ def message_send(*, actor, case: Case | None, receiver: str, message_type: str, 
             payload_blob=vault.encrypt(keyring(), _canonical(draft.payload), aad=_payload_aad(draft.message_id)),
             next_attempt_at=now, due_at=draft.due_at)
         if in_reply_to:
-            _answered(in_reply_to, message_type)
+            _answered(in_reply_to, message_type, receiver=draft.receiver.node_id)
         audit_record(actor=actor, action="exchange.queue", object_type="outbound_message",
                      object_id=draft.message_id, detail={"type": message_type, "receiver": draft.receiver.node_id,
                                                          "case": str(case.pk) if case else None}, at=now)
     return message
 
 
-def _answered(message_id: str, answer_type: str) -> None:
-    InboundMessage.objects.filter(message_id=message_id, answer=Answer.PENDING).update(answer=answer_of(answer_type))
+def _answered(message_id: str, answer_type: str, *, receiver: str) -> None:
+    """Mark the received message answered, under its lock, when this message answers it; a second
+    accept or decline of the same message (two people at once) is refused."""
+    inbound = InboundMessage.objects.select_for_update().filter(message_id=message_id, sender=receiver).first()
+    if inbound is None or not is_answer(inbound.type, answer_type):
+        return
+    if inbound.answer != Answer.PENDING:
+        raise SendRefused("already_answered")
+    InboundMessage.objects.filter(pk=inbound.pk).update(answer=answer_of(answer_type))
 
 
 def _canonical(payload: dict) -> bytes:

@@ -16,6 +16,7 @@ from trm import reporting
 from trm.accounts.models import Organisation
 from trm.audit.services import audit_record
 from trm.cases.models import CaseEvent, EventKind
+from trm.cases.services import case_request_answered
 from trm.cases.vault import keyring
 from trm.directory import services as directory
 from trm.exchange.envelope import (
@@ -26,6 +27,7 @@ from trm.lib import vault
 from trm.workflow.deadlines import response_due
 from trm.workflow.rules import load_rules
 
+from .answers import answer_of, is_answer
 from .models import Answer, InboundMessage, OutboundMessage
 
 MAX_ENVELOPE_BYTES = 1_000_000
@@ -84,7 +86,7 @@ def envelope_receive(*, envelope: bytes, now: datetime) -> tuple[InboundMessage,
                 organisation=answered.organisation if answered else _addressee(section),
                 case=answered.case if answered else None, due_at=due_at_for(opened.type, now))
             if answered is not None:
-                _record_answer(answered, opened.type)
+                _record_answer(answered, opened.type, now)
             audit_record(action="exchange.receive", object_type="inbound_message", object_id=opened.message_id,
                          detail={"type": opened.type, "sender": opened.sender}, at=now)
     except IntegrityError:
@@ -103,15 +105,17 @@ def _answered_here(in_reply_to: str, opened: OpenedMessage) -> OutboundMessage |
     return OutboundMessage.objects.filter(message_id=in_reply_to, receiver=opened.sender).first()
 
 
-def answer_of(answer_type: str) -> str:
-    """What a reply of ``answer_type`` says of the message it answers."""
-    return {"REFERRAL_ACCEPTED": Answer.ACCEPTED, "REFERRAL_DECLINED": Answer.DECLINED}.get(answer_type, Answer.ANSWERED)
-
-
-def _record_answer(answered: OutboundMessage, answer_type: str) -> None:
-    OutboundMessage.objects.filter(pk=answered.pk).update(answer=answer_of(answer_type))
+def _record_answer(answered: OutboundMessage, answer_type: str, now: datetime) -> None:
+    """A reply arrived for ``answered``: on its case's timeline, and, when it is the answer, the
+    message is marked answered and its request in the case's log too."""
     if answered.case_id:
         CaseEvent.objects.create(case_id=answered.case_id, kind=EventKind.MESSAGE_RECEIVED, paths=[answer_type])
+    if not is_answer(answered.type, answer_type) or answered.answer != Answer.PENDING:
+        return
+    OutboundMessage.objects.filter(pk=answered.pk).update(answer=answer_of(answer_type))
+    if answered.case_id and answered.due_at is not None:
+        case_request_answered(case_id=answered.case_id, message_type=answered.type, to=answered.receiver,
+                              sent=answered.created_at.date(), on=now.date())
 
 
 def _addressee(section: dict) -> Organisation | None:

@@ -19,10 +19,9 @@ from trm.cases.models import Case, CaseEvent, EventKind
 from trm.cases.selectors import case_get_for
 
 from .models import Answer, InboundMessage, OutboundMessage
-from .sending import ACCEPTED, DECLINED, SendRefused, message_send, outbound_payload
+from .answers import ACCEPTED, DECLINED, OPENS_A_CASE
+from .sending import SendRefused, message_send, outbound_payload
 from .services import inbound_payload
-
-OPENS_A_CASE = ("CASE_NOTIFICATION", "REFERRAL_REQUEST")
 
 
 class MessageNotFound(Exception):
@@ -96,6 +95,12 @@ def _case_report(message: InboundMessage, payload: dict, actor) -> dict:
     overview["identified_by_sector"] = _sector(message.sender, message.received_at)
     if overview.get("trafficking_status") in DECIDED_HERE:
         overview["trafficking_status"] = "POSSIBLE"
+        for decided in ("reasonable_grounds_date", "formal_identification_date", "status_decision_org_type",
+                        "status_decision_date"):
+            overview.pop(decided, None)
+    # The consents the sender recorded stay on the received message: they cover the sender's
+    # sharing, not this node's. This node records its own before it shares anything onward.
+    data.pop("consent", None)
     report["language"] = envelope.get("language") or report.get("language") or actor.language
     return report
 

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from trm.audit.services import audit_record
 from trm.directory import services as directory
-from trm.exchange.envelope import EnvelopeRejected, verify_receipt
+from trm.exchange.envelope import EnvelopeRejected, parse_utc_text, verify_receipt
 
 from .models import Delivery, OutboundMessage
 from .services import MAX_AGE
@@ -43,6 +43,8 @@ LONGEST_RETRY = timedelta(hours=1)
 GIVE_UP_AFTER = MAX_AGE - timedelta(minutes=15)  # the receiver refuses older envelopes as expired
 TIMEOUT_SECONDS = 30
 RETRY_STATUS = frozenset({408, 425, 429})
+# Refusals a receiver gives while its own trust list lags behind the coordinator's, or its clock is off.
+RETRY_CODES = frozenset({"unknown_sender", "from_the_future", "no_trust_list", "no_node_keys"})
 _CODE = re.compile(r"[a-z_]{1,40}")
 
 
@@ -68,7 +70,7 @@ def http_post(url: str, body: bytes, *, timeout: float = TIMEOUT_SECONDS) -> Rep
             return Reply(response.status, response.read(65_536))
     except urllib.error.HTTPError as error:
         return Reply(error.code, error.read(65_536))
-    except (urllib.error.URLError, OSError, ValueError):
+    except Exception:  # no connection, a timeout, a peer that does not speak HTTP: all "no answer"
         return Reply(0)
 
 
@@ -89,30 +91,39 @@ def claim(*, now: datetime, limit: int = 10) -> list[OutboundMessage]:
 
 
 def deliver(message: OutboundMessage, *, now: datetime, post: Callable[[str, bytes], Reply] = http_post) -> str:
-    """One attempt at one claimed message; returns its state afterwards."""
-    reply = post(message.endpoint, bytes(message.envelope))
-    if reply.status in (200, 201):
-        error = _receipt_problem(message, reply.body, now)
-        if error is None:
-            return _finish(message, now, state=Delivery.DELIVERED, receipt=reply.body.decode("ascii"))
-        return _retry(message, now, error)
-    if reply.status == 0 or reply.status >= 500 or reply.status in RETRY_STATUS:
-        return _retry(message, now, "no_answer" if reply.status == 0 else f"http_{reply.status}")
-    return _finish(message, now, state=Delivery.FAILED, error=_refusal_code(reply))
+    """One attempt at one claimed message; returns its state afterwards.
 
-
-def _receipt_problem(message: OutboundMessage, body: bytes, now: datetime) -> str | None:
+    The receiver must still be in the current trust list with a key valid now: a node the
+    coordinator removed gets nothing more, and its endpoint is the one the list gives now."""
     trust = directory.usable_trust_list(now=now)
     if trust is None:
-        return "no_trust_list"
+        return _retry(message, now, "no_trust_list")
+    participant = trust.participant(message.receiver)
+    if participant is None or trust.encryption_jwk(message.receiver, at=now) is None:
+        return _finish(message, now, state=Delivery.FAILED, error="receiver_not_trusted")
+    reply = post(participant.endpoint, bytes(message.envelope))
+    if reply.status in (200, 201):
+        claims = _verified_receipt(message, reply.body, trust, now)
+        if claims is None:
+            return _retry(message, now, "bad_receipt")
+        return _finish(message, now, state=Delivery.DELIVERED, receipt=reply.body.decode("ascii"),
+                       received_at=parse_utc_text(claims["received_at"]))
+    code = _refusal_code(reply)
+    if reply.status == 0 or reply.status >= 500 or reply.status in RETRY_STATUS or code in RETRY_CODES:
+        return _retry(message, now, "no_answer" if reply.status == 0 else code)
+    return _finish(message, now, state=Delivery.FAILED, error=code)
+
+
+def _verified_receipt(message: OutboundMessage, body: bytes, trust, now: datetime) -> dict | None:
     try:
         claims = verify_receipt(receipt=body, expected_digest=message.digest,
                                 signing_jwks=trust.signing_jwks(message.receiver, at=now))
-    except (EnvelopeRejected, UnicodeDecodeError):
-        return "bad_receipt"
+        parse_utc_text(claims["received_at"])
+    except (EnvelopeRejected, UnicodeDecodeError, ValueError):
+        return None
     if (claims["message_id"], claims["receiver"]) != (message.message_id, message.receiver):
-        return "bad_receipt"
-    return None
+        return None
+    return claims
 
 
 def _refusal_code(reply: Reply) -> str:
@@ -123,22 +134,26 @@ def _refusal_code(reply: Reply) -> str:
     return code if isinstance(code, str) and _CODE.fullmatch(code) else f"http_{reply.status}"
 
 
+def _held(message: OutboundMessage):
+    """Only the worker holding the claim may record the attempt (a lapsed claim's worker may not)."""
+    return OutboundMessage.objects.filter(pk=message.pk, state=Delivery.QUEUED, claimed_until=message.claimed_until)
+
+
 def _retry(message: OutboundMessage, now: datetime, error: str) -> str:
     if now - message.created_at >= GIVE_UP_AFTER:
         return _finish(message, now, state=Delivery.FAILED, error="undeliverable")
     wait = min(timedelta(seconds=settings.WORKER_RETRY_SECONDS) * (2 ** min(message.attempts, 16)), LONGEST_RETRY)
-    OutboundMessage.objects.filter(pk=message.pk, state=Delivery.QUEUED).update(
+    _held(message).update(
         attempts=message.attempts + 1, last_error=error, next_attempt_at=now + wait, claimed_until=None)
     logger.info("exchange: message to %s not delivered (%s); next attempt in %ss", message.receiver, error,
                 int(wait.total_seconds()))
     return Delivery.QUEUED
 
 
-def _finish(message: OutboundMessage, now: datetime, *, state: str, receipt: str = "", error: str = "") -> str:
-    from trm.exchange.envelope import parse_utc_text
-    received_at = parse_utc_text(json.loads(_jws_claims(receipt))["received_at"]) if receipt else None
+def _finish(message: OutboundMessage, now: datetime, *, state: str, receipt: str = "", error: str = "",
+            received_at: datetime | None = None) -> str:
     with transaction.atomic():
-        updated = OutboundMessage.objects.filter(pk=message.pk, state=Delivery.QUEUED).update(
+        updated = _held(message).update(
             state=state, attempts=message.attempts + 1, last_error=error, claimed_until=None,
             delivered_at=now if state == Delivery.DELIVERED else None, receipt=receipt, received_at=received_at)
         if updated:
@@ -150,17 +165,16 @@ def _finish(message: OutboundMessage, now: datetime, *, state: str, receipt: str
     return state
 
 
-def _jws_claims(token: str) -> bytes:
-    from trm.exchange.envelope import b64decode
-    return b64decode(token.split(".")[1].encode("ascii"))
-
-
 def run_once(*, now: datetime | None = None, post: Callable[[str, bytes], Reply] = http_post, limit: int = 10) -> int:
     """Deliver what is due now; returns how many attempts were made."""
     now = now or timezone.now()
     attempts = 0
     for message in claim(now=now, limit=limit):
-        deliver(message, now=now, post=post)
+        try:
+            deliver(message, now=now, post=post)
+        except Exception:  # one message's trouble never stops the others; it is retried, then fails visibly
+            logger.exception("exchange worker: an attempt failed")
+            _retry(message, now, "worker_error")
         attempts += 1
     return attempts
 
@@ -177,7 +191,7 @@ def run_forever(*, interval: float = 2.0) -> None:
             logger.exception("exchange worker: a round failed")
             busy = 0
         if not busy:
-            for _ in range(int(interval * 10)):
-                if stopping:
-                    break
-                time.sleep(0.1)
+            waited = 0.0
+            while waited < interval and not stopping:
+                time.sleep(min(0.1, interval - waited))
+                waited += 0.1
