@@ -49,13 +49,14 @@ def unauthenticated(request, exc):
                                           "message": translation.gettext("A valid API token is required.")}])
 
 
-from trm.cases.api import router as cases_router  # noqa: E402
+from trm.cases.api import due_router, router as cases_router  # noqa: E402
 
 from trm.exchange.api import case_router as case_messages_router, router as messages_router  # noqa: E402
 
 api.add_router("/cases", cases_router)
 api.add_router("/cases", case_messages_router)
 api.add_router("", messages_router)
+api.add_router("/due", due_router)
 
 
 def not_found(request, rest=""):

@@ -267,4 +267,31 @@ def move_stage(request, case_id: int, body: StageMove):
     return Status(200, _stages(request, case))
 
 
+class DueItemOut(Schema):
+    kind: str
+    due: datetime
+    status: str
+    what: str
+    case_id: int | None
+    message_id: str
+    box: str
+
+
+def list_due(request, mine: bool = False):
+    """What is due soon or overdue (registered on the API below as GET /api/v1/due)."""
+    from django.utils import timezone
+
+    from .due import due_for
+    language = engine_language(request)
+    translate = lambda text: reporting.i18n.gettext(text, language)  # noqa: E731
+    return [{"kind": i.kind, "due": i.due, "status": i.status, "case_id": i.case.pk if i.case else None,
+             "what": i.what if i.kind == "message" else i.text(translate), "message_id": i.message_id, "box": i.box}
+            for i in due_for(user=request.user, now=timezone.now(), mine=mine)]
+
+
+due_router = Router(tags=["cases"])
+due_router.add_api_operation("", ["GET"], list_due, response=list[DueItemOut],
+                             summary="What is due soon or overdue: case deadlines and messages awaiting an answer")
+
+
 __all__ = ["router", "reporting"]

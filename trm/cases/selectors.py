@@ -26,6 +26,11 @@ def _visible_to(user) -> QuerySet:
     return Case.objects.filter(organisation_id=user.organisation_id)
 
 
+def cases_for(user) -> QuerySet:
+    """Every case ``user`` may see (none for roles that do not handle cases)."""
+    return _visible_to(user)
+
+
 def case_get_for(*, user, case_id) -> Case:
     try:
         return _visible_to(user).get(pk=int(case_id))

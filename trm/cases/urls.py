@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("", views.case_list, name="case-list"),
+    path("due", views.due_list, name="due-list"),
     path("new", views.case_new, name="case-new"),
     path("<int:case_id>/", views.case_detail, name="case-detail"),
     path("<int:case_id>/edit", views.case_edit, name="case-edit"),

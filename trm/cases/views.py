@@ -230,3 +230,22 @@ def case_edit(request, case_id):
     except services.CaseConflict:
         return _form_page(request, template, report, [], case, status=409, version=_version(request.POST), conflict=True)
     return redirect("case-detail", case_id=case.pk)
+
+
+@never_cache
+@verified_login_required
+@require_GET
+def due_list(request):
+    """What is due soon or overdue: the organisation's, or (``?mine=1``) the user's own."""
+    from django.utils import timezone
+
+    from trm.exchange.pages import type_label
+
+    from .due import due_for
+    language = engine_language(request)
+    mine = request.GET.get("mine") == "1"
+    translate = lambda text: reporting.i18n.gettext(text, language)  # noqa: E731
+    rows = [{"item": item, "label": translation.gettext(DEADLINE_LABELS[item.status]),
+             "what": type_label(item.what, language) if item.kind == "message" else item.text(translate)}
+            for item in due_for(user=request.user, now=timezone.now(), mine=mine)]
+    return render(request, "cases/due.html", {"rows": rows, "mine": mine})
