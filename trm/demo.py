@@ -54,7 +54,14 @@ def _worker(given: str, family: str, country: str) -> dict:
             },
             "identity": {"names": [{"type": "GIVEN", "value_original": given}, {"type": "FAMILY", "value_original": family}],
                          "sex_gender": "Masculine", "citizenships": [country]},
-            "situation": {"exploitation": {"labour_sector": "F"}, "means_of_control": ["WithholdsDocuments", "TakesEarnings"]},
+            "situation": {"exploitation": {"labour_sector": "F", "start_date": "2026-06-01", "end_date": "2026-10-14"},
+                          "means_of_control": ["WithholdsDocuments", "TakesEarnings"]},
+            "labour": {"employer": {"legal_person": True, "country": "RO", "sector": "F"},
+                       "wages": {"promised_amount": 4000, "actual_amount": 1200, "currency": "RON", "period": "MONTH"},
+                       "hours_per_week": 72, "days_off_per_month": 2, "documents_retained": "YES",
+                       "recruitment_fees_paid": {"amount": 1500, "currency": "RON", "debt_created": "YES"},
+                       "work_permit_status": "NONE" if country not in ("BG", "RO") else "EU_CITIZEN",
+                       "labour_inspection": {"involved": True, "inspection_date": "2026-10-14"}},
         },
     }
 
