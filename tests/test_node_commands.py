@@ -86,3 +86,15 @@ def test_an_administrator_deactivates_resets_and_revokes_and_each_is_audited(nod
     assert "deactivated" in node("user", "deactivate", "milica").stdout
     assert node("user", "password", "nobody").returncode == 2
     assert "intact: 7 entries" in node("audit", "verify").stdout  # org, user, token, and the four changes
+
+
+def test_a_persons_e_mail_address_is_given_when_they_are_added_and_remind_says_when_no_mail_server_is_set(node):
+    node("init")
+    node("org", "add", "ASTRA", "--country", "RS", "--kind", "NGO")
+    assert node("user", "add", "milica", "--organisation", "ASTRA", "--email", "milica@astra.example").returncode == 0
+    with sqlite3.connect(node.data / "trm.sqlite3") as db:
+        assert db.execute("SELECT email FROM accounts_user WHERE username = 'milica'").fetchone() == ("milica@astra.example",)
+    refused = node("user", "add", "jovana", "--organisation", "ASTRA", "--email", "jovana")
+    assert refused.returncode == 2 and "not an e-mail address" in refused.stderr
+    reminded = node("remind")
+    assert reminded.returncode == 0 and "TRM_SMTP_HOST is not set" in reminded.stdout

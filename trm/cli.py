@@ -264,7 +264,11 @@ def user_add(args) -> int:
     if args.role not in Role.values:
         print(f"trm: role must be one of {', '.join(Role.values)}", file=sys.stderr)
         return 2
-    user, password = user_create(username=args.username, organisation=org, role=args.role, language=args.language)
+    if args.email and "@" not in args.email:
+        print(f"trm: {args.email!r} is not an e-mail address", file=sys.stderr)
+        return 2
+    user, password = user_create(username=args.username, organisation=org, role=args.role, language=args.language,
+                                 email=args.email)
     print(f"user {user.username} ({user.role}); password, shown once: {password}")
     return 0
 
@@ -429,6 +433,20 @@ def worker(args) -> int:
     return 0
 
 
+def remind(args) -> int:
+    """Send today's reminders by e-mail (when SMTP is configured)."""
+    _django()
+    from django.utils import timezone
+
+    from trm.cases.reminders import mail_configured, reminders_send
+    if not mail_configured():
+        print("trm: TRM_SMTP_HOST is not set: no e-mail is sent (the Due page lists what is due)")
+        return 0
+    sent, already = reminders_send(now=timezone.now())
+    print(f"{sent} reminder(s) sent, {already} already sent today")
+    return 0
+
+
 def _directory_parsers(commands) -> None:
     exchange = commands.add_parser("exchange", help="envelopes between nodes").add_subparsers(dest="action", required=True)
     export_parser = exchange.add_parser("export", help="write a sent message's envelope to a file, to carry by other means")
@@ -543,6 +561,7 @@ def build_parser() -> argparse.ArgumentParser:
     user_add_parser.add_argument("--organisation", help="the organisation's name")
     user_add_parser.add_argument("--role", default="CASEWORKER", help="CASEWORKER, SUPERVISOR, NATIONAL_CONTACT_POINT, AUDITOR or ADMINISTRATOR")
     user_add_parser.add_argument("--language", default="en")
+    user_add_parser.add_argument("--email", default="", help="where reminders go (trm remind)")
     user_add_parser.set_defaults(run=user_add)
     for action, text in (("deactivate", "stop a user logging in or using the API (their records stay)"),
                          ("password", "give a user a new generated password, printed once"),
@@ -587,6 +606,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker_parser.add_argument("--once", action="store_true", help="deliver what is due now, then stop")
     worker_parser.add_argument("--interval", type=float, default=2.0, help="seconds between rounds when idle")
     worker_parser.set_defaults(run=worker)
+    remind_parser = commands.add_parser("remind", help="e-mail each person what is due soon or overdue (once a day)")
+    remind_parser.set_defaults(run=remind)
     return parser
 
 

@@ -118,6 +118,17 @@ if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("TRM_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
+# Reminders by e-mail (`trm remind`): nothing is sent unless TRM_SMTP_HOST is set.
+EMAIL_HOST = env("TRM_SMTP_HOST", "")
+EMAIL_PORT = env_int("TRM_SMTP_PORT", 587)
+EMAIL_HOST_USER = env("TRM_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env("TRM_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("TRM_SMTP_STARTTLS", True)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env("TRM_MAIL_FROM", "trm@localhost")
+# The node's address as people reach it (https://trm.example.org), for links in reminders.
+BASE_URL = env("TRM_BASE_URL", "")
+
 SESSION_COOKIE_HTTPONLY = True
 # Sessions end after TRM_SESSION_IDLE_MINUTES without a request (default 30), and with the browser.
 SESSION_COOKIE_AGE = env_int("TRM_SESSION_IDLE_MINUTES", 30) * 60

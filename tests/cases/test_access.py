@@ -31,6 +31,10 @@ def _requests(case_id, elira):
         ("patch", f"/api/v1/cases/{case_id}", {"data": {"overview": {"stage": "FIRST_ASSISTANCE"}}}),
         ("post", f"/api/v1/cases/{case_id}/stages", {"track": "FIRST_ASSISTANCE", "status": "REFLECTION_ACTIVE"}),
         ("get", f"/api/v1/cases/{case_id}/stages", None),
+        ("get", f"/api/v1/cases/{case_id}/back-pay", None),
+        ("patch", f"/api/v1/cases/{case_id}", {"data": {"overview": {"case_type": "GROUP", "group_case_ref": "IT-T-1"}}}),
+        ("get", f"/api/v1/cases/{case_id}/group", None),
+        ("post", f"/api/v1/cases/{case_id}/group/share", {}),
         ("post", f"/api/v1/cases/{case_id}/close", {"reason": "REFERRED"}),
     ]
 

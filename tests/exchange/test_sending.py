@@ -189,6 +189,7 @@ def test_no_message_ever_carries_a_field_outside_its_profile(people, elira, far_
     from trm.cases.services import case_create
     report = copy.deepcopy(elira)
     report["data"]["identity"]["contact"] = {"address": "Via dei Campi 4", "locality": "Foggia", "country": "IT"}
+    report["data"]["child"]["family_tracing"] = {"in_best_interests": True}  # a tracing request may leave
     case = case_create(actor=people["giulia"].user, report=report)
     basis = LegalBasis(art6="ART6_1_E", art9="ART9_2_G", transfer_basis="ART49_1D_PUBLIC_INTEREST")
     try:
@@ -338,6 +339,14 @@ def test_the_restrictions_recorded_on_the_case_are_kept(api, people, case_id, re
     api(people["giulia"], "patch", f"/api/v1/cases/{case_id}", {"data": {"consent": {"restrictions": [restriction]}}})
     assert_refused(send(api, people, case_id, {"type": message_type, "receiver": "al-tirana",
                                                "legal_basis": {"art9": "ART9_2_G"}}), code)
+
+
+def test_family_tracing_is_asked_for_only_after_the_best_interests_check(api, people, case_id, far_side):
+    request = {"type": "FAMILY_TRACING_REQUEST", "receiver": "al-tirana", "legal_basis": {"art9": "ART9_2_G"}}
+    assert_refused(send(api, people, case_id, request), "no_best_interests_check")
+    api(people["giulia"], "patch", f"/api/v1/cases/{case_id}",
+        {"data": {"child": {"family_tracing": {"in_best_interests": True}}}})
+    assert send(api, people, case_id, request).status_code == 201
 
 
 def test_a_hidden_location_never_leaves(api, people, case_id, far_side):

@@ -28,10 +28,10 @@ def organisation_create(*, name: str, country: str, kind: str, actor=None) -> Or
 
 @transaction.atomic
 def user_create(*, username: str, organisation: Organisation | None, role: str = Role.CASEWORKER,
-                password: str | None = None, language: str = "en", actor=None) -> tuple[User, str]:
+                password: str | None = None, language: str = "en", email: str = "", actor=None) -> tuple[User, str]:
     """A new user and their password (generated when none is given): print it once, store it nowhere."""
     password = password or secrets.token_urlsafe(12)
-    user = User(username=username, organisation=organisation, role=role, language=language)
+    user = User(username=username, organisation=organisation, role=role, language=language, email=email)
     user.set_password(password)
     user.save()
     audit_record(actor=actor, action="user.create", object_type="user", object_id=str(user.pk), detail={"role": role})

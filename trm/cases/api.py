@@ -267,6 +267,66 @@ def move_stage(request, case_id: int, body: StageMove):
     return Status(200, _stages(request, case))
 
 
+def _not_in_group(request):
+    return Status(404, {"errors": [{"path": "", "code": "not_in_group",
+                                    "message": translation.gettext("This case is not part of a group case.")}]})
+
+
+def _estimate(request, estimate) -> dict:
+    language = engine_language(request)
+    return estimate.as_dict(lambda text: reporting.i18n.gettext(text, language))
+
+
+@router.get("/{case_id}/back-pay", response={200: dict[str, Any], 404: Errors},
+            summary="The case's back-pay estimate: unpaid wages and recruitment fees (a floor, not a claim)")
+def case_back_pay(request, case_id: int):
+    from django.utils import timezone
+
+    from trm.workflow.labour import back_pay, load_labour
+    try:
+        case = selectors.case_get_for(user=request.user, case_id=case_id)
+    except selectors.CaseNotFound:
+        return _not_found(request)
+    report = selectors.case_report_for(user=request.user, case=case, purpose="back_pay")
+    return Status(200, _estimate(request, back_pay(load_labour(), report, today=timezone.now().date())))
+
+
+@router.get("/{case_id}/group", response={200: dict[str, Any], 404: Errors},
+            summary="The workers of the case's group: nationality, status and back-pay estimate, and totals")
+def case_group(request, case_id: int):
+    from django.utils import timezone
+
+    from .groups import group_of
+    try:
+        case = selectors.case_get_for(user=request.user, case_id=case_id)
+    except selectors.CaseNotFound:
+        return _not_found(request)
+    group = group_of(user=request.user, case=case, today=timezone.now().date())
+    if group is None:
+        return _not_in_group(request)
+    workers = [{"id": w.case.pk, "reference": w.case.reference, "citizenships": w.citizenships, "sex_gender": w.sex,
+                "child": w.child, "trafficking_status": w.trafficking_status, "back_pay": _estimate(request, w.estimate),
+                "shares_employer_data": w.shares} for w in group.workers]
+    return Status(200, {"workers": workers, "nationalities": group.nationalities,
+                        "back_pay": {currency: str(total) for currency, total in group.back_pay.items()}})
+
+
+@router.post("/{case_id}/group/share", response={200: dict[str, Any], 404: Errors, 422: Errors},
+             summary="Apply the case's employer and other shared data to every worker of its group")
+def share_with_group(request, case_id: int):
+    from .groups import group_members, group_share
+    try:
+        case = selectors.case_get_for(user=request.user, case_id=case_id)
+        if not group_members(user=request.user, case=case):
+            return _not_in_group(request)
+        changed = group_share(actor=request.user, case=case)
+    except selectors.CaseNotFound:
+        return _not_found(request)
+    except services.CaseInvalid as invalid:
+        return Status(422, {"errors": _errors(request, invalid.errors)})
+    return Status(200, {"changed": [c.pk for c in changed]})
+
+
 class DueItemOut(Schema):
     kind: str
     due: datetime

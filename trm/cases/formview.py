@@ -2,6 +2,7 @@
 its errors, its options, and only the parts that apply to this report."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from trm import reporting
@@ -28,8 +29,9 @@ def trigger_paths(template: Template) -> frozenset[str]:
 
 
 def form_tree(template: Template, report: dict, errors: list, language: str, today: date | None = None,
-              hidden: frozenset[str] = frozenset()) -> list[dict]:
-    """The sections that apply, with their fields, leaving out what the reader may not see."""
+              hidden: frozenset[str] = frozenset(), shows=None) -> list[dict]:
+    """The sections that apply, with their fields, leaving out what the reader may not see (and,
+    for a variant of the form such as the labour inspectors' intake, what ``shows`` leaves out)."""
     by_path: dict[str, list[str]] = {}
     for error in errors:
         by_path.setdefault(error.path, []).append(error.message(language))
@@ -38,22 +40,24 @@ def form_tree(template: Template, report: dict, errors: list, language: str, tod
     triggers = trigger_paths(template)
     sections = []
     for section in template.sections:
-        if section.scope != "case" or not applies.get(section.key):
+        if section.scope != "case" or not applies.get(section.key) or (shows and not shows(section.key)):
             continue
         sections.append({
             "key": section.key, "ref": section.ref, "label": gettext(section.label, language),
             "help": gettext(section.help, language), "errors": by_path.get(section.key, []),
-            "nodes": _nodes(template, section.fields, section.key, places, by_path, language, triggers, hidden),
+            "nodes": _nodes(template, section.fields, section.key, places, by_path, language, triggers, hidden, shows),
         })
     return sections
 
 
-def _nodes(template, fields, prefix, places, by_path, language, triggers, hidden) -> list[dict]:
+def _nodes(template, fields, prefix, places, by_path, language, triggers, hidden, shows=None) -> list[dict]:
     nodes = []
     for f in fields:
         path = f"{prefix}.{f.key}"
         place = places.get(path)
         if place is None or not place.applies or all(x.sensitivity in hidden for x in f.walk() if not x.is_group):
+            continue
+        if shows and not shows(re.sub(r"\[\d+\]", "", path)):
             continue
         node = {
             "path": path, "label": gettext(f.label, language), "help": gettext(f.help, language),
@@ -63,14 +67,14 @@ def _nodes(template, fields, prefix, places, by_path, language, triggers, hidden
         if f.is_group and f.repeat:
             count = len(place.value) if isinstance(place.value, list) else 0
             node["kind"] = "repeat"
-            node["items"] = [{"path": f"{path}[{i}]", "nodes": _nodes(template, f.fields, f"{path}[{i}]", places, by_path, language, triggers, hidden)}
+            node["items"] = [{"path": f"{path}[{i}]", "nodes": _nodes(template, f.fields, f"{path}[{i}]", places, by_path, language, triggers, hidden, shows)}
                              for i in range(count)]
             for item in node["items"][1:]:
                 _drop_help(item["nodes"])  # said once, on the first row
             node["next"] = f"{path}[{count}]"
         elif f.is_group:
             node["kind"] = "group"
-            node["children"] = _nodes(template, f.fields, path, places, by_path, language, triggers, hidden)
+            node["children"] = _nodes(template, f.fields, path, places, by_path, language, triggers, hidden, shows)
         else:
             node["kind"] = "field"
             node["widget"] = widget(f, template)

@@ -32,6 +32,8 @@ class Case(models.Model):
     is_minor = models.BooleanField(default=False, db_index=True)
     exploitation_codes = models.TextField(blank=True, help_text="|CODE|CODE| for filtering")
     country_codes = models.TextField(blank=True, help_text="|AL|IT| for filtering")
+    group_key = models.CharField(max_length=64, blank=True, db_index=True,
+                                 help_text="keyed blind index of a GROUP case's group reference: its workers share it")
     version = models.PositiveIntegerField(default=1, help_text="raised by every change; an editor's stale copy is refused")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

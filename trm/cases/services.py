@@ -55,6 +55,7 @@ def _columns(data: dict) -> dict:
         "is_minor": bool(identity.get("presumed_minor") or identity.get("minor_at_identification")),
         "exploitation_codes": "".join(f"|{c}" for c in overview.get("exploitation_types") or []) + "|",
         "country_codes": "".join(f"|{c}" for c in countries) + "|",
+        "group_key": vault.group_key(data),
     }
 
 
@@ -239,6 +240,8 @@ def vault_rotate() -> tuple[int, int]:
             digests = vault.name_digests(vault.names_in(json.loads(plaintext)), ring)
             NameIndex.objects.filter(case_id=identity.case_id).delete()
             NameIndex.objects.bulk_create(NameIndex(case_id=identity.case_id, digest=d, key_version=ring.current) for d in digests)
+            Case.objects.filter(pk=identity.case_id).update(
+                group_key=vault.group_key(vault.merge(identity.case.data, json.loads(plaintext)), ring))
             count += 1
         os.replace(temporary, path)
         audit_record(action="vault.rotate", detail={"key_version": ring.current, "identities": count})

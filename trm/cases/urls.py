@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:case_id>/edit", views.case_edit, name="case-edit"),
     path("<int:case_id>/close", views.case_close, name="case-close"),
     path("<int:case_id>/stage", views.case_stage, name="case-stage"),
+    path("<int:case_id>/group", views.case_group, name="case-group"),
+    path("<int:case_id>/group/share", views.case_group_share, name="case-group-share"),
 ]

@@ -94,5 +94,15 @@ def name_digests(values: list[str], ring: crypto.Keyring | None = None) -> set[s
     return {crypto.blind_index(ring, v) for v in values if crypto.normalise_for_index(v)}
 
 
+def group_key(data: dict, ring: crypto.Keyring | None = None) -> str:
+    """The keyed blind index of a GROUP case's group reference ("" for any other case): the
+    workers of one group are found by it, and the reference, free text, stays in the vault."""
+    overview = data.get("overview") if isinstance(data, dict) else None
+    ref = overview.get("group_case_ref") if isinstance(overview, dict) and overview.get("case_type") == "GROUP" else None
+    if not isinstance(ref, str) or not crypto.normalise_for_index(ref):
+        return ""
+    return crypto.blind_index(ring or keyring(), f"group:{ref}")
+
+
 def _aad(case_id: int) -> bytes:
     return f"trm:case:{case_id}:identity".encode()

@@ -6,6 +6,7 @@ import re
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -66,14 +67,28 @@ def _version(post) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _form_page(request, template, report, errors, case=None, status=200, version=None, conflict=False):
+def _intake(request, template):
+    """The variant of the new-case form asked for (``intake``), if the template has it."""
+    from trm.workflow.labour import load_labour
+    labour = load_labour()
+    if (template.name, template.version) != (labour.template, labour.template_version):
+        return None
+    given = request.POST if request.method == "POST" else request.GET
+    return labour.intakes.get(given.get("intake", "")[:40])
+
+
+def _form_page(request, template, report, errors, case=None, status=200, version=None, conflict=False, intake=None):
     language = engine_language(request)
-    tree = form_tree(template, report, errors, language, hidden=request.user.hidden_sensitivities)
+    tree = form_tree(template, report, errors, language, hidden=request.user.hidden_sensitivities,
+                     shows=intake.shows if intake else None)
     lists = sorted({n for s in tree for n in _lists(s["nodes"])})
     options = {kind: _options(template, kind, language) for kind in lists}
+    translate = lambda text: reporting.i18n.gettext(text, language)  # noqa: E731
     context = {"case": case, "sections": tree, "errors": [_error_link(template, e, language) for e in errors],
                "datalists": options, "template": template, "error_count": len(errors), "conflict": conflict,
-               "version": version if version is not None else (case.version if case else None)}
+               "version": version if version is not None else (case.version if case else None),
+               "intake": {"name": intake.name, "label": translate(intake.label), "help": translate(intake.help)}
+               if intake else None}
     name = "cases/form_body.html" if request.headers.get("HX-Request") else "cases/form.html"
     return render(request, name, context, status=status)
 
@@ -109,18 +124,26 @@ def _lists(nodes):
 @verified_login_required
 @require_http_methods(["GET", "POST"])
 def case_new(request):
+    """A new case: the whole form, the labour inspectors' variant (``?intake=labour-inspection``),
+    or a new worker of a group (``?group=CASE_ID``, started from that case's group data)."""
     template = reporting.load_template()
     language = engine_language(request)
+    intake = _intake(request, template)
     if request.method == "GET":
-        return _form_page(request, template, _blank_report(template, language), [])
+        if request.GET.get("group", "").isdigit():
+            from .groups import group_blank
+            blank = group_blank(user=request.user, case=_case_or_404(request.user, request.GET["group"]), language=language)
+        else:
+            blank = intake.blank(template, language) if intake else _blank_report(template, language)
+        return _form_page(request, template, blank, [], intake=intake)
     report = forms.report_from_post(template, request.POST, language)
     if "_save" not in request.POST:
         _apply_row_action(template, report, request.POST)
-        return _form_page(request, template, report, [])
+        return _form_page(request, template, report, [], intake=intake)
     try:
         case = services.case_create(actor=request.user, report=report)
     except services.CaseInvalid as invalid:
-        return _form_page(request, template, report, invalid.errors, status=422)
+        return _form_page(request, template, report, invalid.errors, status=422, intake=intake)
     except services.CaseForbidden:
         raise Http404 from None
     return redirect("case-detail", case_id=case.pk)
@@ -150,7 +173,23 @@ def _detail(request, case, blocked=None, status=200):
     return render(request, "cases/detail.html", {
         "case": case, "report": rendered, "events": case.events.all(), "closure_reasons": reasons,
         "thread": thread_rows(case, language), "tracks": tracks, "blocked": blocked,
-        "checks": _checks(case, template, language)}, status=status)
+        "checks": _checks(case, template, language), "back_pay": _back_pay(template, report, language)},
+        status=status)
+
+
+def _back_pay(template, report, language) -> dict | None:
+    """The back-pay estimate of a case with a labour module, its labels and notes in ``language``."""
+    from django.utils import timezone
+
+    from trm.workflow.labour import LABELS, back_pay, load_labour
+    labour = load_labour()
+    if not (report.get("data") or {}).get("labour") or (template.name, template.version) != (
+            labour.template, labour.template_version):
+        return None
+    translate = lambda text: reporting.i18n.gettext(text, language)  # noqa: E731
+    estimate = back_pay(labour, report, today=timezone.now().date())
+    return {"estimate": estimate, "labels": {k: translate(v) for k, v in LABELS.items()},
+            "notes": [n.text(translate) for n in estimate.notes]}
 
 
 DEADLINE_LABELS = {"OPEN": _("Open"), "DUE_SOON": _("Due soon"), "OVERDUE": _("Overdue"), "MET": _("Met")}
@@ -249,3 +288,45 @@ def due_list(request):
              "what": type_label(item.what, language) if item.kind == "message" else item.text(translate)}
             for item in due_for(user=request.user, now=timezone.now(), mine=mine)]
     return render(request, "cases/due.html", {"rows": rows, "mine": mine})
+
+
+@never_cache
+@verified_login_required
+@require_GET
+def case_group(request, case_id):
+    """The workers of the case's group: nationality, status and back-pay estimate of each, and totals."""
+    from django.utils import timezone
+
+    from trm.reporting.world import country_name
+    from trm.workflow.labour import LABELS
+
+    from .groups import group_of
+    case = _case_or_404(request.user, case_id)
+    group = group_of(user=request.user, case=case, today=timezone.now().date())
+    if group is None:
+        raise Http404
+    language = engine_language(request)
+    template = reporting.load_template(case.template, case.template_version)
+    statuses = dict(forms.choices_for(template, template.fields["overview.trafficking_status"], language))
+    sexes = dict(forms.choices_for(template, template.fields["identity.sex_gender"], language))
+    country = lambda code: country_name(code, language) if code != "?" else "?"  # noqa: E731
+    rows = [{"worker": w, "citizenships": ", ".join(country(c) for c in w.citizenships),
+             "status": statuses.get(w.trafficking_status, ""), "sex": sexes.get(w.sex, "")} for w in group.workers]
+    return render(request, "cases/group.html", {
+        "case": case, "group": group, "rows": rows, "applied": request.GET.get("applied", "")[:4],
+        "nationalities": [(country(code), count) for code, count in group.nationalities.items()],
+        "estimate_label": reporting.i18n.gettext(LABELS["title"], language)})
+
+
+@never_cache
+@verified_login_required
+@require_http_methods(["POST"])
+def case_group_share(request, case_id):
+    """Apply this case's employer and other shared data to every worker of its group."""
+    from .groups import group_share
+    case = _case_or_404(request.user, case_id)
+    try:
+        changed = group_share(actor=request.user, case=case)
+    except services.CaseInvalid:
+        return redirect(f"{reverse('case-group', args=[case.pk])}?applied=none")
+    return redirect(f"{reverse('case-group', args=[case.pk])}?applied={len(changed)}")

@@ -57,6 +57,8 @@ REFUSALS = {
                       "send under the Law Enforcement Directive."),
     "restricted_family": _("The case says not to contact the family."),
     "restricted_police": _("The case says its data is for the police only."),
+    "no_best_interests_check": _("Family tracing starts only after a recorded check that it is in the child's best "
+                                 "interests (CETS Art. 10(4)(c)): record it in the child module first."),
     "preview_changed": _("The case changed after the preview: look at what will leave again before sending."),
     "not_a_reply": _("The message answered is not one of this case's messages."),
     "invalid_message": _("The message is not complete for its type."),
@@ -220,6 +222,9 @@ def _restricted(data: dict, participant: Participant, message_type: str, carries
         raise SendRefused("restricted_family")
     if "POLICE_ONLY" in restrictions and carries_case and "POLICE" not in participant.roles:
         raise SendRefused("restricted_police")
+    if message_type == "FAMILY_TRACING_REQUEST" and \
+            ((data.get("child") or {}).get("family_tracing") or {}).get("in_best_interests") is not True:
+        raise SendRefused("no_best_interests_check")  # R-FAMILY-TRACE: tracing follows the check, never precedes it
 
 
 def _without_location(data: dict, payload_data: dict) -> None:

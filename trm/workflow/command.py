@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from trm import reporting
-from trm.workflow import rules
+from trm.workflow import labour, rules
 
 
 def case_check(file: str, at: str | None, as_json: bool, language: str = "en") -> tuple[int, str]:
@@ -46,7 +46,21 @@ def _check(report, today: date, as_json: bool, translate=str) -> tuple[int, str]
         result = rules.check_report(ruleset, template, report, today=today)
     except rules.TemplateMismatch as error:
         return 2, _problem("version", "no_rules", str(error), as_json)
-    return (1 if result.failed else 0), _dump(result.as_dict(translate)) if as_json else _text(result, translate)
+    estimate = _back_pay(report, today)
+    if as_json:
+        output = result.as_dict(translate)
+        if estimate is not None:
+            output["back_pay"] = estimate.as_dict(translate)
+        return (1 if result.failed else 0), _dump(output)
+    return (1 if result.failed else 0), _text(result, translate, estimate)
+
+
+def _back_pay(report, today: date) -> labour.BackPay | None:
+    """The back-pay estimate of a report with a labour module, else None."""
+    data = report.get("data") if isinstance(report, dict) else None
+    if not isinstance(data, dict) or not data.get("labour"):
+        return None
+    return labour.back_pay(labour.load_labour(), report, today=today)
 
 
 def _dump(value) -> str:
@@ -66,11 +80,22 @@ def _invalid(template: reporting.Template, errors, as_json: bool) -> str:
     return "\n".join(lines + [f"  {e.path or '(report)'}: {e.message()} [{e.code}]" for e in errors])
 
 
-def _text(result: rules.CheckResult, translate=str) -> str:
+def _text(result: rules.CheckResult, translate=str, estimate: labour.BackPay | None = None) -> str:
     lines = [f"{result.template} checked at {result.at.isoformat()}"]
     lines += [_rule_line(r, translate) for r in result.rules]
     lines += [_deadline_line(d, translate) for d in result.deadlines]
+    if estimate is not None:
+        lines += _back_pay_lines(estimate, translate)
     return "\n".join(lines)
+
+
+def _back_pay_lines(estimate: labour.BackPay, translate=str) -> list[str]:
+    money = lambda value: "-" if value is None else f"{value:,} {estimate.currency or ''}".rstrip()  # noqa: E731
+    parts = [("monthly", money(estimate.monthly)), ("months", "-" if estimate.months is None else str(estimate.months)),
+             ("wages", money(estimate.wages)), ("fees", money(estimate.fees)), ("total", money(estimate.total))]
+    lines = [translate(labour.LABELS["title"])]
+    lines += [f"  {translate(labour.LABELS[key])}: {value}" for key, value in parts]
+    return lines + [f"  {note.text(translate)}" for note in estimate.notes]
 
 
 def _rule_line(result: rules.RuleResult, translate=str) -> str:

@@ -110,8 +110,10 @@ def _result(rule: Rule, status: str, reasons: list[Reason]) -> RuleResult:
 
 
 def messages(ruleset: Ruleset | None = None) -> list[str]:
-    """Every English text the rules can show a reader: reasons, deadlines, rule titles and notes
-    (gettext message ids, kept in the same catalogues as the template's)."""
+    """Every English text the rules can show a reader: reasons, deadlines, rule titles and notes,
+    and the labour module's notes and labels (gettext message ids, kept in the same catalogues as the template's)."""
     ruleset = ruleset or load_rules()
+    from .labour import messages as labour_messages
     texts = list(MESSAGES) + [r.title for r in ruleset.rules] + [r.note for r in ruleset.rules if r.note]
+    texts += labour_messages()
     return list(dict.fromkeys(t for t in texts if t))
