@@ -23,6 +23,13 @@ def test_an_overdue_case_deadline_is_listed_for_the_organisation_and_its_author(
     assert api(people["marco"], "get", "/api/v1/due?mine=true").json() == []  # marco opened no case
 
 
+def test_reading_the_deadlines_is_audited(api, people, eliras_case):
+    from trm.audit.models import AuditEntry
+    api(people["marco"], "get", "/api/v1/due")
+    read = AuditEntry.objects.filter(action="case.read_identity", detail__purpose="due").get()
+    assert read.actor_label == "marco" and read.detail["cases"] == [eliras_case]
+
+
 def test_another_organisation_sees_none_of_it(api, people, eliras_case):
     assert api(people["arben"], "get", "/api/v1/due").json() == []
 

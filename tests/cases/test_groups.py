@@ -1,6 +1,9 @@
 """A labour group case (DOMAIN §6.6): three workers of two nationalities found on one farm, each
 with a case of their own; the employer entered once and applied to all; the back-pay estimate of
 each and of the group; the labour inspectors' intake form."""
+import json
+import re
+
 import pytest
 
 from trm.audit.models import AuditEntry
@@ -36,9 +39,16 @@ def test_the_group_lists_three_workers_of_two_nationalities_with_their_back_pay(
 
 def test_the_group_reference_stays_in_the_vault(workers):
     case = Case.objects.get(pk=workers[0])
-    assert "group_case_ref" not in case.data.get("overview", {})
-    assert case.group_key and "IT-FG" not in case.group_key
+    stored = json.dumps(case.data) + json.dumps(list(Case.objects.filter(pk=case.pk).values())[0], default=str)
+    assert "IT-FG-2026-017" not in stored and re.fullmatch(r"[0-9a-f]{64}", case.group_key)
     assert len({c.group_key for c in Case.objects.filter(pk__in=workers)}) == 1
+
+
+def test_each_workers_report_read_for_the_group_page_is_audited(api, people, workers):
+    before = AuditEntry.objects.filter(action="case.read_identity", detail__purpose="group").count()
+    api(people["giulia"], "get", f"/api/v1/cases/{workers[0]}/group")
+    reads = AuditEntry.objects.filter(action="case.read_identity", detail__purpose="group")[before:]
+    assert sorted(int(e.object_id) for e in reads) == sorted(workers)
 
 
 def test_employer_data_entered_on_one_worker_is_applied_to_the_whole_group(api, people, workers):
@@ -58,6 +68,41 @@ def test_employer_data_entered_on_one_worker_is_applied_to_the_whole_group(api, 
     assert AuditEntry.objects.filter(action="case.group_share").count() == 1
     again = api(people["giulia"], "post", f"/api/v1/cases/{workers[0]}/group/share", {})
     assert again.json()["changed"] == []
+
+
+def test_applying_replaces_the_employer_whole_rather_than_merging(api, people, workers):
+    """A field only another worker's employer record had does not survive, and the group reads the same."""
+    api(people["giulia"], "patch", f"/api/v1/cases/{workers[1]}",
+        {"data": {"labour": {"employer": {"name": "Old name", "size": "MICRO"}}}})
+    shared = api(people["giulia"], "post", f"/api/v1/cases/{workers[0]}/group/share", {})
+    assert shared.json()["changed"] == [workers[1]]
+    employer = api(people["giulia"], "get", f"/api/v1/cases/{workers[1]}").json()["report"]["data"]["labour"]["employer"]
+    assert employer == {"name": "Azienda Agricola Tavoliere", "country": "IT", "sector": "A"}
+    group = api(people["giulia"], "get", f"/api/v1/cases/{workers[0]}/group").json()
+    assert all(w["shares_employer_data"] for w in group["workers"])
+
+
+def test_a_case_without_employer_data_cannot_erase_the_groups(api, people, client, workers):
+    bare = api(people["giulia"], "patch", f"/api/v1/cases/{workers[2]}", {"data": {"labour": {"employer": None,
+                                                                                              "labour_inspection": None}}})
+    assert bare.status_code == 200, bare.content
+    report = api(people["giulia"], "get", f"/api/v1/cases/{workers[2]}").json()["report"]
+    for key in ("employer", "labour_inspection", "recruitment_agency"):
+        assert key not in report["data"]["labour"]
+    refused = api(people["giulia"], "post", f"/api/v1/cases/{workers[2]}/group/share", {})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "nothing_to_share"
+    client.force_login(people["giulia"].user)
+    page = client.post(f"/cases/{workers[2]}/group/share", follow=True).content.decode()
+    assert "There is no employer data on this case" in page
+    employer = api(people["giulia"], "get", f"/api/v1/cases/{workers[0]}").json()["report"]["data"]["labour"]["employer"]
+    assert employer["name"] == "Azienda Agricola Tavoliere"
+
+
+@pytest.mark.parametrize("applied", ["abc", "1.5", "-1", "99999999"])
+def test_an_odd_applied_count_in_the_address_is_ignored(client, people, workers, applied):
+    client.force_login(people["giulia"].user)
+    response = client.get(f"/cases/{workers[0]}/group?applied={applied}")
+    assert response.status_code == 200 and 'role="status"' not in response.content.decode()
 
 
 def test_another_organisation_sees_no_group(api, people, workers):
@@ -109,6 +154,18 @@ def test_the_inspectors_intake_shows_the_workplace_and_not_the_childs_or_the_ret
     assert 'id="section-labour"' in page and 'name="intake" value="labour-inspection"' in page
     assert 'id="section-return_reintegration"' not in page and 'id="section-proceedings"' not in page
     assert "Labour inspection intake" in page
+
+
+def test_a_field_the_chosen_status_requires_is_on_the_intake_form_to_be_filled(client, people):
+    client.force_login(people["giulia"].user)
+    response = client.post("/cases/new", {
+        "intake": "labour-inspection", "_save": "1", "overview.case_type": "INDIVIDUAL",
+        "overview.case_status": "ACTIVE", "overview.trafficking_status": "PRESUMED_REASONABLE_GROUNDS",
+        "overview.first_contact_date": "2026-12-02", "overview.identified_by_sector": "LABOUR_INSPECTION",
+        "overview.exploitation_types": "FORCED_LABOUR", "labour.hours_per_week": "72"})
+    page = response.content.decode()
+    assert response.status_code == 422 and 'name="overview.reasonable_grounds_date"' in page
+    assert 'value="72"' in page  # nothing typed is lost
 
 
 def test_a_case_saved_from_the_inspectors_intake_is_an_ordinary_case(client, api, people):

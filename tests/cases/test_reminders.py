@@ -70,7 +70,7 @@ def test_each_person_gets_their_list_once_a_day_in_their_language(smtp, people, 
     assert "0 reminder(s) sent, 2 already sent today" in capsys.readouterr().out and len(smtp.messages) == 2
 
 
-def test_a_reminder_names_no_one(smtp, people, overdue_case, elira):
+def test_a_reminder_names_no_one_and_not_what_is_due(smtp, people, overdue_case, elira):
     giulia = people["giulia"].user
     giulia.email = "giulia@ontheroad.example"
     giulia.save()
@@ -78,6 +78,9 @@ def test_a_reminder_names_no_one(smtp, people, overdue_case, elira):
     body = text_of(smtp.messages[0][1])
     names = [n["value_original"] for n in elira["data"]["identity"]["names"]]
     assert names and not any(name in body for name in names)
+    assert overdue_case["reference"] in body and "guardian" not in body.lower()  # that would say: a child
+    read = AuditEntry.objects.get(action="case.read_identity", detail__purpose="reminder")
+    assert read.actor_id is None and read.detail["cases"] == [overdue_case["id"]]
 
 
 def test_people_with_nothing_due_or_no_address_get_nothing(smtp, people, overdue_case):

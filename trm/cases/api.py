@@ -314,7 +314,7 @@ def case_group(request, case_id: int):
 @router.post("/{case_id}/group/share", response={200: dict[str, Any], 404: Errors, 422: Errors},
              summary="Apply the case's employer and other shared data to every worker of its group")
 def share_with_group(request, case_id: int):
-    from .groups import group_members, group_share
+    from .groups import NothingToShare, group_members, group_share
     try:
         case = selectors.case_get_for(user=request.user, case_id=case_id)
         if not group_members(user=request.user, case=case):
@@ -322,6 +322,9 @@ def share_with_group(request, case_id: int):
         changed = group_share(actor=request.user, case=case)
     except selectors.CaseNotFound:
         return _not_found(request)
+    except NothingToShare:
+        return Status(422, {"errors": [{"path": "", "code": "nothing_to_share", "message": translation.gettext(
+            "There is no employer data on this case to apply to the group.")}]})
     except services.CaseInvalid as invalid:
         return Status(422, {"errors": _errors(request, invalid.errors)})
     return Status(200, {"changed": [c.pk for c in changed]})

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 
 from trm import reporting
+from trm.audit.services import audit_record
 from trm.workflow.rules import check_report, load_rules
 
 from .models import Case, CaseStatus
 from .selectors import cases_for, stored_report
 
 OPEN_STATUSES = (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
+SAME = object()  # the reader is the user the list is for
 
 
 @dataclass(frozen=True)
@@ -38,22 +40,29 @@ def _moment(due: date | datetime) -> datetime:
     return due if isinstance(due, datetime) else datetime.combine(due, time(23, 59), dt_timezone.utc)
 
 
-def due_for(*, user, now: datetime, mine: bool = False) -> list[DueItem]:
+def due_for(*, user, now: datetime, mine: bool = False, reader=SAME, purpose: str = "due") -> list[DueItem]:
     """Everything due soon or overdue for the user's organisation (``mine``: on the cases the user
-    opened, and the messages the user sent)."""
+    opened, and the messages the user sent). The deadlines are read on the whole report, vault
+    included: one audit entry names the cases read, by ``reader`` (the user by default; None for
+    the node itself, as for reminders)."""
     from trm.exchange.threads import inbox_for, outbox_for
     ruleset = load_rules()
     items: list[DueItem] = []
-    cases = cases_for(user).filter(status__in=OPEN_STATUSES).select_related("identity")
+    cases = cases_for(user).filter(status__in=OPEN_STATUSES, template=ruleset.template,
+                                   template_version=ruleset.template_version).select_related("identity")
     if mine:
         cases = cases.filter(created_by=user)
+    read = []
     for case in cases:
-        if (case.template, case.template_version) != (ruleset.template, ruleset.template_version):
-            continue
         result = check_report(ruleset, reporting.load_template(case.template, case.template_version),
                               stored_report(case), today=now.date())
+        read.append(case.pk)
         items += [DueItem("case", _moment(d.due), d.status, d.what, d.params, case)
                   for d in result.deadlines if d.status in ("DUE_SOON", "OVERDUE")]
+    if read:
+        audit_record(actor=user if reader is SAME else reader, action="case.read_identity", object_type="case",
+                     organisation_id=user.organisation_id,
+                     detail={"purpose": purpose, "cases": read, **({} if reader is SAME else {"for_user": user.pk})})
     soon = now + timedelta(days=ruleset.due_soon_days)
     for box, messages in (("inbox", inbox_for(user)), ("outbox", outbox_for(user))):
         pending = messages.filter(answer="PENDING", due_at__isnull=False, due_at__lte=soon)

@@ -35,6 +35,10 @@ def form_tree(template: Template, report: dict, errors: list, language: str, tod
     by_path: dict[str, list[str]] = {}
     for error in errors:
         by_path.setdefault(error.path, []).append(error.message(language))
+    if shows is not None:  # a variant of the form still shows every field that has something to fix
+        wrong = {re.sub(r"\[\d+\]", "", path) for path in by_path}
+        variant = shows
+        shows = lambda path: variant(path) or any(w == path or w.startswith(path + ".") for w in wrong)  # noqa: E731
     places = {p.path: p for p in reporting.walk(template, report, today=today)}
     applies = reporting.applicable(template, report, today=today)
     triggers = trigger_paths(template)

@@ -16,11 +16,15 @@ from decimal import Decimal
 from django.db import transaction
 
 from trm.audit.services import audit_record
-from trm.workflow.labour import BackPay, as_patch, back_pay, load_labour, shared_part
+from trm.workflow.labour import BackPay, back_pay, load_labour, put_shared, shared_part
 
 from .models import Case
 from .selectors import case_report_for, cases_for
-from .services import case_patch
+from .services import case_change
+
+
+class NothingToShare(Exception):
+    """The case holds none of the data its group shares: applying it would erase the others'."""
 
 
 @dataclass(frozen=True)
@@ -81,18 +85,21 @@ def group_of(*, user, case: Case, today: date) -> Group | None:
 
 @transaction.atomic
 def group_share(*, actor, case: Case) -> list[Case]:
-    """Apply what the group shares, as ``case`` holds it, to every other worker's case that holds
-    something else; all or nothing (a worker's case the change would make invalid raises
-    CaseInvalid and nothing is changed). Returns the cases changed."""
+    """Make every other worker's case hold what the group shares exactly as ``case`` holds it (each
+    shared part replaced whole, not merged); all or nothing (a worker's case the change would make
+    invalid raises CaseInvalid and nothing is changed). Returns the cases changed; raises
+    NothingToShare when ``case`` holds none of it."""
     labour = load_labour()
     part = shared_part(labour, case_report_for(user=actor, case=case, purpose="group")["data"])
+    if all(value is None for value in part.values()):
+        raise NothingToShare()
     changed = []
     for member in group_members(user=actor, case=case):
         if member.pk == case.pk:
             continue
         if shared_part(labour, case_report_for(user=actor, case=member, purpose="group")["data"]) == part:
             continue
-        changed.append(case_patch(actor=actor, case=member, patch={"data": as_patch(part)}))
+        changed.append(case_change(actor=actor, case=member, change=lambda report: put_shared(report["data"], part)))
     audit_record(actor=actor, action="case.group_share", object_type="case", object_id=str(case.pk),
                  detail={"cases": [c.pk for c in changed], "paths": list(labour.shared)})
     return changed
@@ -104,13 +111,10 @@ def group_blank(*, user, case: Case, language: str) -> dict:
     labour = load_labour()
     data = case_report_for(user=user, case=case, purpose="group")["data"]
     overview = data.get("overview") or {}
-    start = {"overview": {key: overview[key] for key in ("case_type", "group_case_ref", "case_status",
-                                                         "identified_by_sector", "exploitation_types")
-                          if key in overview}}
+    start = {"overview": {key: overview[key] for key in ("case_type", "group_case_ref", "identified_by_sector",
+                                                         "exploitation_types") if key in overview}}
+    start["overview"]["case_status"] = "ACTIVE"  # a new worker's case is open, whatever this one's state
     start["overview"]["countries"] = [c for c in overview.get("countries") or []
                                       if isinstance(c, dict) and c.get("role") != "ORIGIN"]
-    patch = as_patch({p: v for p, v in shared_part(labour, data).items() if v is not None})
-    for section, fields in patch.items():
-        for key, value in fields.items():
-            start.setdefault(section, {})[key] = value
+    put_shared(start, {p: v for p, v in shared_part(labour, data).items() if v is not None})
     return {"template": case.template, "version": case.template_version, "language": language, "data": start}

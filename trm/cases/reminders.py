@@ -2,9 +2,9 @@
 the list of what is due soon or overdue (``trm remind``, run by a timer; see the admin guide).
 
 Caseworkers get what is theirs (their cases, the messages they sent); supervisors and national
-contact points their organisation's. A reminder holds case references, deadlines and message
-types in the person's language, never a name or anything else from a case: e-mail leaves the node
-unencrypted. Nothing is sent unless ``TRM_SMTP_HOST`` is set; the **Due** page is the reminder
+contact points their organisation's. A reminder holds case references, due dates and whether
+they are overdue, in the person's language, and nothing else: e-mail leaves the node unencrypted,
+and even the kind of deadline ("appointment of a guardian") would say that a case is a child's. Nothing is sent unless ``TRM_SMTP_HOST`` is set; the **Due** page is the reminder
 in the application, always. Each reminder sent is audited, and a person gets one a day at most.
 """
 from __future__ import annotations
@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import translation
 
-from trm import reporting
 from trm.accounts.models import Role, User
 from trm.audit.models import AuditEntry
 from trm.audit.services import audit_record
@@ -43,14 +42,17 @@ def reminders_send(*, now: datetime) -> tuple[int, int]:
         if str(person.pk) in reminded:
             already += 1
             continue
-        items = due_for(user=person, now=now, mine=person.role == Role.CASEWORKER)
-        if not items:
-            continue
-        subject, body = _message(person, items)
         try:
+            items = due_for(user=person, now=now, mine=person.role == Role.CASEWORKER, reader=None, purpose="reminder")
+            if not items:
+                continue
+            subject, body = _message(person, items)
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [person.email])
         except OSError:
             logger.warning("reminder not delivered to user %s: the mail server refused or could not be reached", person.pk)
+            continue
+        except Exception:  # one person's trouble never stops the others' reminders
+            logger.exception("reminder for user %s failed", person.pk)
             continue
         audit_record(action=ACTION, object_type="user", object_id=str(person.pk), organisation_id=person.organisation_id,
                      detail={"items": len(items), "overdue": sum(i.status == "OVERDUE" for i in items)})
@@ -59,22 +61,18 @@ def reminders_send(*, now: datetime) -> tuple[int, int]:
 
 
 def _message(person: User, items: list[DueItem]) -> tuple[str, str]:
-    from trm.exchange.pages import type_label
+    from trm.web.views import ENGINE_LANGUAGE
 
     from .views import DEADLINE_LABELS
-    from trm.web.views import ENGINE_LANGUAGE
-    engine = ENGINE_LANGUAGE.get((person.language or "en").lower(), "en")
-    language = engine.lower()
-    translate = lambda text: reporting.i18n.gettext(text, engine)  # noqa: E731
+    language = ENGINE_LANGUAGE.get((person.language or "en").lower(), "en").lower()
     with translation.override(language):
         overdue = sum(i.status == "OVERDUE" for i in items)
         subject = translation.ngettext("trm: %(count)d thing due soon or overdue", "trm: %(count)d things due soon or overdue",
                                        len(items)) % {"count": len(items)}
         lines = [translation.gettext("Due soon and overdue") + (f" ({overdue} ✗)" if overdue else ""), ""]
-        for item in items:
-            what = type_label(item.what, engine) if item.kind == "message" else item.text(translate)
-            reference = item.case.reference if item.case else ""
-            lines.append(f"{item.due:%Y-%m-%d}  {reference:<16} {what} · {translation.gettext(DEADLINE_LABELS[item.status])}")
+        for item in items:  # what is due stays in trm: "a guardian" or "a missing child" would say who
+            reference = item.case.reference if item.case else translation.gettext("Message")
+            lines.append(f"{item.due:%Y-%m-%d}  {reference:<16} {translation.gettext(DEADLINE_LABELS[item.status])}")
         if settings.BASE_URL:
             lines += ["", f"{settings.BASE_URL.rstrip('/')}/cases/due"]
         lines += ["", translation.gettext("This reminder names no one: open trm to see the cases.")]

@@ -312,8 +312,10 @@ def case_group(request, case_id):
     country = lambda code: country_name(code, language) if code != "?" else "?"  # noqa: E731
     rows = [{"worker": w, "citizenships": ", ".join(country(c) for c in w.citizenships),
              "status": statuses.get(w.trafficking_status, ""), "sex": sexes.get(w.sex, "")} for w in group.workers]
+    applied = request.GET.get("applied", "")
     return render(request, "cases/group.html", {
-        "case": case, "group": group, "rows": rows, "applied": request.GET.get("applied", "")[:4],
+        "case": case, "group": group, "rows": rows,
+        "applied": int(applied) if applied.isdigit() and len(applied) < 5 else applied if applied in ("none", "empty") else "",
         "nationalities": [(country(code), count) for code, count in group.nationalities.items()],
         "estimate_label": reporting.i18n.gettext(LABELS["title"], language)})
 
@@ -323,10 +325,12 @@ def case_group(request, case_id):
 @require_http_methods(["POST"])
 def case_group_share(request, case_id):
     """Apply this case's employer and other shared data to every worker of its group."""
-    from .groups import group_share
+    from .groups import NothingToShare, group_share
     case = _case_or_404(request.user, case_id)
     try:
         changed = group_share(actor=request.user, case=case)
     except services.CaseInvalid:
         return redirect(f"{reverse('case-group', args=[case.pk])}?applied=none")
+    except NothingToShare:
+        return redirect(f"{reverse('case-group', args=[case.pk])}?applied=empty")
     return redirect(f"{reverse('case-group', args=[case.pk])}?applied={len(changed)}")

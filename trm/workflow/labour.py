@@ -13,10 +13,11 @@ months for a worker without a valid permit.
 """
 from __future__ import annotations
 
+import copy
 import functools
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, Overflow, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ DEFAULT_PATH = Path(__file__).parent / "definitions" / "labour-1.0.yaml"
 MONTH_DAYS = Decimal("365.25") / 12
 WEEKS_PER_MONTH = Decimal(52) / 12
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal(10) ** 15  # no wage, fee or count is larger: beyond it, a typing slip
 
 # English gettext message ids, kept in the template's catalogues like the rules' texts.
 NOTES = {
@@ -42,6 +44,8 @@ NOTES = {
     "no_hours": "The hours worked per week are needed to count hourly wages per month.",
     "no_days_off": "The days off per month are needed to count daily wages per month.",
     "no_start": "The start of the exploitation is not recorded: the months worked are not known.",
+    "no_end": "No end of the exploitation is recorded: the months are counted until {day}.",
+    "too_large": "An amount entered is too large to be counted: check the wages and the fees.",
     "presumed_months": ("Without a valid permit, the work is presumed to have lasted at least {months} months "
                         "(Directive 2009/52/EC, Art. 6(3))."),
     "fees_other_currency": "The recruitment fees were paid in {currency}: they are not added to the wages.",
@@ -195,24 +199,41 @@ def shared_part(labour: Labour, data: dict) -> dict:
     return {path: _get(data, path) for path in labour.shared}
 
 
-def as_patch(part: dict) -> dict:
-    """A merge patch (RFC 7396) that sets each path of ``part``; None removes it."""
-    patch: dict = {}
+def put_shared(data: dict, part: dict) -> None:
+    """Set each path of ``part`` in ``data`` whole, replacing what was there (None removes it):
+    after this, ``shared_part`` of ``data`` is ``part``."""
     for path, value in part.items():
-        node = patch
+        node = data
         *parents, last = path.split(".")
         for key in parents:
-            node = node.setdefault(key, {})
-        node[last] = value
-    return patch
+            if not isinstance(node.get(key), dict):
+                node[key] = {}
+            node = node[key]
+        if value is None:
+            node.pop(last, None)
+        else:
+            node[last] = copy.deepcopy(value)
 
 
 # --- the back-pay estimate ----------------------------------------------------------------------
 
 def back_pay(labour: Labour, report: dict, *, today: date) -> BackPay:
-    """The back-pay estimate of a (valid) report as of ``today``."""
+    """The back-pay estimate of a (valid) report as of ``today`` (or as of the case's closure,
+    when it is closed)."""
     data = report.get("data") if isinstance(report, dict) else None
     data = data if isinstance(data, dict) else {}
+    closed = parse_range(_get(data, "log.closure.date"))
+    if closed is not None and closed[0] < today:
+        today = closed[0]
+    with localcontext() as context:
+        context.prec = 40
+        try:
+            return _estimate(labour, data, today)
+        except (InvalidOperation, Overflow):  # an amount no wage can be: say so rather than fail
+            return BackPay(None, None, None, None, None, None, [_note("too_large"), _note("floor")])
+
+
+def _estimate(labour: Labour, data: dict, today: date) -> BackPay:
     notes: list[Reason] = []
     currency = _get(data, "labour.wages.currency")
     monthly = _monthly_shortfall(data, notes)
@@ -237,6 +258,8 @@ def _decimal(value: Any) -> Decimal | None:
         number = Decimal(str(value))
     except InvalidOperation:
         return None
+    if number.is_finite() and number > MAX_AMOUNT:
+        raise Overflow("an amount beyond any wage")
     return number if number.is_finite() and number >= 0 else None
 
 
@@ -282,6 +305,8 @@ def _months(labour: Labour, data: dict, today: date, notes: list[Reason]) -> Dec
     months = None
     if began is not None:
         last = ended[0] if ended is not None else today
+        if ended is None:
+            notes.append(_note("no_end", day=today.isoformat()))
         months = (Decimal(max((last - began[1]).days + 1, 0)) / MONTH_DAYS).quantize(Decimal("0.1"), ROUND_DOWN)
     if _get(data, "labour.work_permit_status") in labour.presumed_for_permits and (
             months is None or months < labour.presumed_months):
