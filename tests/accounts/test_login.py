@@ -83,3 +83,26 @@ def test_behind_the_proxy_failures_count_per_real_client_address(client, people,
     blocked = client.post("/login", {"username": "giulia", "password": "a long test password"}, HTTP_X_FORWARDED_FOR="203.0.113.7")
     elsewhere = client.post("/login", {"username": "giulia", "password": "a long test password"}, HTTP_X_FORWARDED_FOR="198.51.100.4")
     assert blocked.status_code == 400 and elsewhere.status_code == 302
+
+
+def test_the_interface_opens_in_the_language_set_for_the_person(client, people):
+    arben = people["arben"].user
+    arben.language = "sq"
+    arben.save()
+    _login(client, "arben")
+    assert '<html lang="sq">' in client.get("/cases/").content.decode()
+
+
+def test_a_language_chosen_in_this_browser_before_logging_in_wins_and_becomes_theirs(client, people):
+    client.post("/language", {"language": "it", "next": "/login"})
+    _login(client, "arben")
+    assert '<html lang="it">' in client.get("/cases/").content.decode()
+    people["arben"].user.refresh_from_db()
+    assert people["arben"].user.language == "it"
+
+
+def test_choosing_a_language_once_logged_in_makes_it_theirs(client, people):
+    _login(client, "giulia")
+    client.post("/language", {"language": "sr-cyrl", "next": "/cases/"})
+    people["giulia"].user.refresh_from_db()
+    assert people["giulia"].user.language == "sr-cyrl"

@@ -50,11 +50,26 @@ def login(request):
     return render(request, "accounts/login.html", {"error": error}, status=200 if error is None else 400)
 
 
+def _logged_in(request, user: User):
+    """Into the case list, in the person's language: the one chosen in this browser (which becomes
+    theirs), else the one set for them."""
+    from trm.web.views import remember_language
+    response = redirect("case-list")
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES):
+        if chosen != (user.language or "").lower():
+            user.language = chosen
+            user.save(update_fields=["language"])
+    elif (user.language or "").lower() in dict(settings.LANGUAGES):
+        remember_language(request, response, user.language.lower())
+    return response
+
+
 def _after_password(request, user: User):
     if not _needs_second_factor(user):
         auth_login(request, user)
         audit_record(actor=user, action="auth.login")
-        return redirect("case-list")
+        return _logged_in(request, user)
     request.session.cycle_key()
     request.session[PENDING] = user.pk
     return redirect("login-verify")
@@ -92,7 +107,7 @@ def login_verify(request):
             auth_login(request, user)
             otp_login(request, device)
             audit_record(actor=user, action="auth.login")
-            return redirect("case-list")
+            return _logged_in(request, user)
         else:
             login_failed(username=_second_factor_key(user), address=_address(request))
             audit_record(actor=user, action="auth.second_factor_failed")

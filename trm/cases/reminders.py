@@ -14,7 +14,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import translation
+from django.utils import timezone, translation
 
 from trm.accounts.models import Role, User
 from trm.audit.models import AuditEntry
@@ -61,9 +61,11 @@ def reminders_send(*, now: datetime) -> tuple[int, int]:
 
 
 def _message(person: User, items: list[DueItem]) -> tuple[str, str]:
+    from trm.web.middleware import user_zone
     from trm.web.views import ENGINE_LANGUAGE
 
     from .views import DEADLINE_LABELS
+    zone = user_zone(person)
     language = ENGINE_LANGUAGE.get((person.language or "en").lower(), "en").lower()
     with translation.override(language):
         overdue = sum(i.status == "OVERDUE" for i in items)
@@ -72,7 +74,8 @@ def _message(person: User, items: list[DueItem]) -> tuple[str, str]:
         lines = [translation.gettext("Due soon and overdue") + (f" ({overdue} ✗)" if overdue else ""), ""]
         for item in items:  # what is due stays in trm: "a guardian" or "a missing child" would say who
             reference = item.case.reference if item.case else translation.gettext("Message")
-            lines.append(f"{item.due:%Y-%m-%d}  {reference:<16} {translation.gettext(DEADLINE_LABELS[item.status])}")
+            due = timezone.localtime(item.due, zone) if zone else item.due
+            lines.append(f"{due:%Y-%m-%d}  {reference:<16} {translation.gettext(DEADLINE_LABELS[item.status])}")
         if settings.BASE_URL:
             lines += ["", f"{settings.BASE_URL.rstrip('/')}/cases/due"]
         lines += ["", translation.gettext("This reminder names no one: open trm to see the cases.")]

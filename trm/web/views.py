@@ -50,5 +50,12 @@ def set_language(request):
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         target = "/"
     response: HttpResponse = redirect(target)
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, samesite="Lax", secure=request.is_secure(), httponly=True)
+    remember_language(request, response, code)
+    if request.user.is_authenticated and (request.user.language or "").lower() != code:
+        request.user.language = code  # the person's language from now on: at login, and in reminders
+        request.user.save(update_fields=["language"])
     return response
+
+
+def remember_language(request, response: HttpResponse, code: str) -> None:
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, samesite="Lax", secure=request.is_secure(), httponly=True)
