@@ -106,3 +106,14 @@ def test_choosing_a_language_once_logged_in_makes_it_theirs(client, people):
     client.post("/language", {"language": "sr-cyrl", "next": "/cases/"})
     people["giulia"].user.refresh_from_db()
     assert people["giulia"].user.language == "sr-cyrl"
+
+
+@pytest.mark.parametrize("language", ["sq", "el"])
+def test_the_enrolment_page_explains_the_qr_code_in_the_readers_language(client, people, settings, language):
+    from django.utils import translation
+    settings.REQUIRE_MFA = True
+    _login(client, "giulia")
+    page = client.get("/login/verify", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    with translation.override(language):
+        caption = translation.gettext("Scan this with the app, or type the key below.")
+    assert caption != "Scan this with the app, or type the key below." and caption in page and "<svg" in page

@@ -85,6 +85,13 @@ def _pending_user(request) -> User | None:
     return User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
 
 
+def _qr_svg(uri: str) -> str:
+    """The key as a QR code an authenticator app scans, inline SVG made here (no image fetched)."""
+    import segno
+    return segno.make(uri, error="m").svg_inline(scale=5, border=4, dark="#000", light="#fff",
+                                                  title=_("The key as a QR code"))
+
+
 @require_http_methods(["GET", "POST"])
 def login_verify(request):
     """The second step: a code from the authenticator app; the first time, enrol the app."""
@@ -115,7 +122,7 @@ def login_verify(request):
     context = {"error": error, "enrol": not device.confirmed}
     if not device.confirmed:
         secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-        context.update(secret=secret, uri=device.config_url)
+        context.update(secret=secret, uri=device.config_url, qr=_qr_svg(device.config_url))
     return render(request, "accounts/verify.html", context, status=200 if error is None else 400)
 
 
