@@ -27,7 +27,7 @@ def test_a_consent_without_its_scope_is_refused_with_the_field_named(api, people
 
 
 def test_a_withdrawal_is_recorded_and_shown_on_the_timeline(api, people, case_id):
-    consents = api(people["giulia"], "post", f"/api/v1/cases/{case_id}/consents/0/withdraw", {"on": "2026-12-01"}).json()
+    consents = api(people["giulia"], "post", f"/api/v1/cases/{case_id}/consents/0/withdraw", {"on": "2026-12-01"}).json()["consents"]
     assert consents[0]["withdrawn_date"] == "2026-12-01"
     from trm.cases.models import CaseEvent
     assert CaseEvent.objects.filter(case_id=case_id).last().kind == "CONSENT_WITHDRAWN"

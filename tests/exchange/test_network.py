@@ -273,6 +273,31 @@ def test_an_exported_envelope_imported_by_file_is_the_same_message_and_a_tampere
     assert len(in_tirana(tirana, message["message_id"])) == 1
 
 
+def test_please_forget_me_a_withdrawal_reaches_the_receivers_case_and_is_confirmed(nodes):
+    """Story 5, across two nodes: the node that was sent Elira's case is told of the withdrawal of
+    her consent on its own case, confirms, and Bari sees the confirmation. Last of the module: it
+    withdraws the consent the other tests send under."""
+    bari, tirana, _ = nodes
+    case_id = elira_case(bari)
+    status, notified = call(bari, "giulia", "POST", f"/cases/{case_id}/messages",
+                            {"type": "CASE_NOTIFICATION", "receiver": "al-tirana"})
+    [received] = eventually(lambda: in_tirana(tirana, notified["message_id"]))
+    status, accepted = call(tirana, "besa", "POST", f"/messages/{received['message_id']}/accept", {})
+    assert status == 200, accepted
+
+    status, withdrawn = call(bari, "giulia", "POST", f"/cases/{case_id}/consents/0/withdraw", {})
+    assert status == 200 and withdrawn["not_notified"] == [], withdrawn
+    [notice] = [n for n in withdrawn["notices"] if n["receiver"] == "al-tirana"]
+    [told] = eventually(lambda: in_tirana(tirana, notice["message_id"]))
+    assert told["type"] == "CONSENT_WITHDRAWN" and told["case_id"] == accepted["case_id"]
+
+    status, confirmed = call(tirana, "besa", "POST", f"/cases/{accepted['case_id']}/messages",
+                             {"type": "ACK", "receiver": "it-bari", "in_reply_to": notice["message_id"],
+                              "note": "Restricted here"})
+    assert status == 201, confirmed
+    eventually(lambda: sent(bari, notice["message_id"])["answer"] == "ANSWERED")
+
+
 def test_ctrl_c_stops_the_whole_demo_network(tmp_path):
     ports = [free_port(3)]
     demo = subprocess.Popen([sys.executable, "-m", "trm.cli", "demo", "--port", str(ports[0])], cwd=tmp_path,

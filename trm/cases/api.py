@@ -206,21 +206,31 @@ def add_consent(request, case_id: int, consent: Consent):
     return Status(201, _consents(request, case))
 
 
-@router.post("/{case_id}/consents/{index}/withdraw", response={200: list[dict[str, Any]], 404: Errors, 422: Errors},
-             summary="Record that a consent was withdrawn")
+@router.post("/{case_id}/consents/{index}/withdraw", response={200: dict[str, Any], 404: Errors, 422: Errors},
+             summary="Record that a consent was withdrawn, and tell every node that was sent the case's data")
 def withdraw_consent(request, case_id: int, index: int, body: Withdrawal):
     from datetime import date as _date
+
+    from django.utils import timezone
+
+    from trm.exchange.notices import consent_withdraw_and_notify
+    from trm.exchange.sending import REFUSALS
     try:
         case = selectors.case_get_for(user=request.user, case_id=case_id)
         on = _date.fromisoformat(body.on) if body.on else None
-        case = services.consent_withdraw(actor=request.user, case=case, index=index, on=on)
+        case, queued, refused = consent_withdraw_and_notify(actor=request.user, case=case, index=index, on=on,
+                                                            now=timezone.now())
     except selectors.CaseNotFound:
         return _not_found(request)
     except ValueError:
         return Status(422, {"errors": [{"path": "on", "code": "invalid_date", "message": reporting.ValidationError("on", "invalid_date").message(engine_language(request))}]})
     except services.CaseInvalid as invalid:
         return Status(422, {"errors": _errors(request, invalid.errors)})
-    return Status(200, _consents(request, case))
+    return Status(200, {"consents": _consents(request, case),
+                        "notices": [{"receiver": m.receiver, "message_id": m.message_id} for m in queued],
+                        "not_notified": [{"receiver": r.receiver, "code": r.code,
+                                          "message": str(REFUSALS.get(r.code, r.code))}
+                                         for r in refused]})
 
 
 class StageMove(Schema):

@@ -15,6 +15,11 @@ ANSWER_TYPES = {
     "PROCEEDINGS_INFO_REQUEST": "PROCEEDINGS_UPDATE",
     "URGENT_DANGER_ALERT": "ACK",
     "MISSING_CHILD_ALERT": "ACK",
+    # GDPR notices (Arts. 7(3), 16-19): the receiver confirms it has acted on them.
+    "CONSENT_WITHDRAWN": "ACK",
+    "RECTIFICATION_NOTICE": "ACK",
+    "ERASURE_NOTICE": "ACK",
+    "RESTRICTION_NOTICE": "ACK",
 }
 
 

@@ -78,13 +78,14 @@ def envelope_receive(*, envelope: bytes, now: datetime) -> tuple[InboundMessage,
     try:
         with transaction.atomic():
             answered = _answered_here(in_reply_to, opened)
+            thread = answered or _followed_here(in_reply_to, opened)
             message = InboundMessage.objects.create(
                 message_id=opened.message_id, type=opened.type, sender=opened.sender, received_at=now,
                 created_at=opened.created_at, template=opened.template, envelope=envelope, digest=opened.digest,
                 payload_blob=vault.encrypt(keyring(), _payload_bytes(opened.payload), aad=payload_aad(opened.message_id)),
                 receipt=signed.decode("ascii"), in_reply_to=in_reply_to,
-                organisation=answered.organisation if answered else _addressee(section),
-                case=answered.case if answered else None, due_at=due_at_for(opened.type, now))
+                organisation=thread.organisation if thread else _addressee(section),
+                case=thread.case if thread else None, due_at=due_at_for(opened.type, now))
             if answered is not None:
                 _record_answer(answered, opened.type, now)
             audit_record(action="exchange.receive", object_type="inbound_message", object_id=opened.message_id,
@@ -103,6 +104,14 @@ def _answered_here(in_reply_to: str, opened: OpenedMessage) -> OutboundMessage |
     if not in_reply_to:
         return None
     return OutboundMessage.objects.filter(message_id=in_reply_to, receiver=opened.sender).first()
+
+
+def _followed_here(in_reply_to: str, opened: OpenedMessage) -> InboundMessage | None:
+    """The message of the sender's own thread that ``opened`` follows (a notice after a
+    notification): it joins that message's case here, if it has one."""
+    if not in_reply_to:
+        return None
+    return InboundMessage.objects.filter(message_id=in_reply_to, sender=opened.sender).first()
 
 
 def _record_answer(answered: OutboundMessage, answer_type: str, now: datetime) -> None:
