@@ -35,6 +35,7 @@ def _requests(case_id, elira):
         ("patch", f"/api/v1/cases/{case_id}", {"data": {"overview": {"case_type": "GROUP", "group_case_ref": "IT-T-1"}}}),
         ("get", f"/api/v1/cases/{case_id}/group", None),
         ("post", f"/api/v1/cases/{case_id}/group/share", {}),
+        ("post", f"/api/v1/cases/{case_id}/group/identity-requests", {}),
         ("post", f"/api/v1/cases/{case_id}/close", {"reason": "REFERRED"}),
     ]
 

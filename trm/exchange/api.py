@@ -18,7 +18,7 @@ from trm.web.views import engine_language
 
 from . import threads
 from .models import InboundMessage, OutboundMessage
-from .sending import LegalBasis, SendRefused, message_draft, message_preview, message_send, recipients
+from .sending import REFUSALS, LegalBasis, SendRefused, message_draft, message_preview, message_send, recipients
 
 case_router = Router(tags=["messages"])
 router = Router(tags=["messages"])
@@ -135,6 +135,33 @@ def send(request, case_id: int, body: SendRequest):
     except cases.CaseInvalid as invalid:
         return Status(422, {"errors": _errors(request, invalid.errors)})
     return Status(201, summary(message, now=now))
+
+
+class GroupRequest(Schema):
+    legal_basis: LegalBasisIn | None = None
+
+
+@case_router.post("/{case_id}/group/identity-requests", response={200: dict[str, Any], 404: Errors},
+                  summary="Ask each worker of the case's group to be verified by their own country's contact point")
+def group_identity_requests(request, case_id: int, body: GroupRequest):
+    from trm.cases.groups import group_members
+
+    from .group_requests import group_identity_requests as ask
+    now = timezone.now()
+    try:
+        case = case_get_for(user=request.user, case_id=case_id)
+    except CaseNotFound:
+        return _not_found(request)
+    if not group_members(user=request.user, case=case):
+        return Status(404, {"errors": [{"path": "", "code": "not_in_group", "message": translation.gettext(
+            "This case is not part of a group case.")}]})
+    basis = LegalBasis(**body.legal_basis.model_dump()) if body.legal_basis else None
+    results = ask(actor=request.user, case=case, now=now, legal_basis=basis)
+    return Status(200, {
+        "sent": [{"case_id": r.case.pk, "receiver": r.receiver, "message_id": r.message.message_id}
+                 for r in results if r.message],
+        "not_sent": [{"case_id": r.case.pk, "receiver": r.receiver, "code": r.code, "message": str(REFUSALS[r.code])}
+                     for r in results if not r.message]})
 
 
 @router.get("/messages", response=list[MessageSummary], summary="Your organisation's inbox or outbox, newest first")

@@ -21,7 +21,9 @@ from trm.web.views import engine_language
 from . import threads
 from .models import InboundMessage
 from .answers import ANSWER_TYPES
-from .sending import LegalBasis, SendRefused, draft_digest, message_draft, message_preview, message_send, recipients
+from .sending import (
+    REFUSALS, LegalBasis, SendRefused, draft_digest, message_draft, message_preview, message_send, recipients,
+)
 
 LIST_SIZE = 100
 NOT_A_CASE = _("What this message carries is not enough for a case: attach it to one of your cases.")
@@ -189,3 +191,23 @@ def case_send(request, case_id):
         context["errors"] = [{"path": e.path, "message": e.message(language)} for e in invalid.errors]
         return render(request, "exchange/send.html", context, status=422)
     return render(request, "exchange/send.html", context)
+
+
+@never_cache
+@verified_login_required
+@require_http_methods(["POST"])
+def group_identity_requests_page(request, case_id):
+    """Ask each worker of the case's group to be verified by their own country; each result shown,
+    a refused one with a link to send it from the worker's case with a lawful ground."""
+    from trm.cases.groups import group_members
+
+    from .group_requests import group_identity_requests
+    try:
+        case = case_get_for(user=request.user, case_id=case_id)
+    except CaseNotFound:
+        raise Http404 from None
+    if not group_members(user=request.user, case=case):
+        raise Http404
+    results = group_identity_requests(actor=request.user, case=case, now=timezone.now())
+    rows = [{"result": r, "refusal": str(REFUSALS[r.code]) if r.code else ""} for r in results]
+    return render(request, "exchange/group_requests.html", {"case": case, "rows": rows})

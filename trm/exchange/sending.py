@@ -65,6 +65,8 @@ REFUSALS = {
     "no_reason": _("Say why the message is declined: the sender sees the reason."),
     "already_answered": _("This message has already been answered."),
     "no_case": _("Choose the case this message belongs to."),
+    "no_contact_point": _("No national contact point of the worker's country is in the trust list."),
+    "already_asked": _("A request of this kind to this node is still awaiting its answer."),
 }
 
 
