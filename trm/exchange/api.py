@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from ninja import Field, Query, Router, Schema, Status
 
 from trm.cases import services as cases
-from trm.cases.api import Errors, _errors, _not_found
+from trm.cases.api import Errors, _errors, _not_found, _not_in_group
 from trm.cases.selectors import CaseNotFound, case_get_for
 from trm.web.views import engine_language
 
@@ -153,8 +153,7 @@ def group_identity_requests(request, case_id: int, body: GroupRequest):
     except CaseNotFound:
         return _not_found(request)
     if not group_members(user=request.user, case=case):
-        return Status(404, {"errors": [{"path": "", "code": "not_in_group", "message": translation.gettext(
-            "This case is not part of a group case.")}]})
+        return _not_in_group(request)
     basis = LegalBasis(**body.legal_basis.model_dump()) if body.legal_basis else None
     results = ask(actor=request.user, case=case, now=now, legal_basis=basis)
     return Status(200, {
